@@ -130,6 +130,11 @@ export interface MdevTypeModel {
 export interface MdevParentOps {
   /** Name of the mdev driver bound to children (`mtty`, `nvidia-vgpu-vfio`). */
   readonly mdevDriver: string;
+  /**
+   * Module owning the mdev driver, for `/sys/bus/mdev/drivers/<drv>/module` (`kvmgt` for
+   * `intel_vgpu_mdev`); default: the driver name with `-` replaced by `_`.
+   */
+  readonly mdevDriverModule?: string;
   /** Prefix of type ids: the parent's driver name (`nvidia`, `i915`) or class name (`mtty`). */
   readonly typePrefix: string;
   readonly types: readonly MdevTypeModel[];

@@ -1,0 +1,69 @@
+/**
+ * Enforces the layers of ARCHITECTURE.md: which source folders and packages each layer may
+ * import. Fails (exit 1) listing every offending import.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const SRC = resolve(import.meta.dirname, '..', 'src');
+
+/** Layer → the layers and packages it may import. `node:` lists allowed Node built-ins ('*' = any). */
+const RULES: Record<string, { layers: string[]; packages: string[]; node: string[] }> = {
+  core: { layers: ['core'], packages: ['zod'], node: [] },
+  formats: { layers: ['core', 'formats'], packages: ['fast-xml-parser', 'smol-toml', 'zod'], node: [] },
+  host: { layers: ['core', 'host'], packages: [], node: ['*'] },
+  discovery: { layers: ['core', 'formats', 'host', 'discovery'], packages: ['zod'], node: [] },
+  emulator: { layers: ['core', 'formats', 'host', 'emulator'], packages: ['zod'], node: ['*'] },
+  cli: {
+    layers: ['core', 'formats', 'host', 'discovery', 'emulator', 'cli'],
+    packages: ['@commander-js/extra-typings', 'commander', 'zod'],
+    node: ['*'],
+  },
+  index: { layers: ['core', 'formats', 'host', 'discovery', 'emulator'], packages: [], node: [] },
+};
+
+// Discovery reads the host only through the port: host/ types and pure helpers, never fs-host.
+const FORBIDDEN_FILES: Record<string, string[]> = { discovery: ['host/fs-host.ts'], core: [] };
+
+const problems: string[] = [];
+for (const file of walk(SRC)) {
+  if (!file.endsWith('.ts')) continue;
+  const rel = relative(SRC, file);
+  const layer = rel.includes('/') ? (rel.split('/')[0] as string) : rel.replace(/\.ts$/, '');
+  const rule = RULES[layer];
+  if (rule === undefined) {
+    problems.push(`${rel}: folder "${layer}" has no rule in scripts/check-deps.ts`);
+    continue;
+  }
+  const isTest = file.endsWith('.test.ts') || rel.includes('/_test');
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+    const spec = m[1] as string;
+    if (spec.startsWith('.')) {
+      const target = relative(SRC, resolve(dirname(file), spec));
+      const targetLayer = target.includes('/') ? (target.split('/')[0] as string) : target.replace(/\.ts$/, '');
+      if (!rule.layers.includes(targetLayer) && !isTest) problems.push(`${rel}: imports ${target} (layer ${targetLayer})`);
+      if ((FORBIDDEN_FILES[layer] ?? []).includes(target) && !isTest) problems.push(`${rel}: must not import ${target}`);
+    } else if (spec.startsWith('node:')) {
+      if (!rule.node.includes('*') && !rule.node.includes(spec) && !isTest) problems.push(`${rel}: imports ${spec}`);
+    } else {
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
+      if (!rule.packages.includes(pkg) && !isTest) problems.push(`${rel}: imports package ${pkg}`);
+    }
+  }
+}
+
+if (problems.length > 0) {
+  process.stderr.write(`Layer violations (see ARCHITECTURE.md):\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+  process.exitCode = 1;
+} else {
+  process.stdout.write('check-deps: layers ok\n');
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else yield path;
+  }
+}

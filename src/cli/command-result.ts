@@ -1,0 +1,6 @@
+/** What every command returns: the data (`--json` prints it) and its text rendering. */
+export interface CommandResult<T = unknown> {
+  data: T;
+  text: string;
+  exitCode?: number;
+}

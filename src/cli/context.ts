@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { VgpuctlError } from '../core/errors.ts';
+import type { PciIds } from '../core/pci-ids.ts';
+import { resolveScenario } from '../emulator/scenario/load.ts';
+import type { Scenario } from '../emulator/scenario/schema.ts';
+import { defaultStateDir, openPersistentEmulator, type PersistentEmulator } from '../emulator/state-store.ts';
+import { FsHost } from '../host/fs-host.ts';
+import type { HostPort } from '../host/host-port.ts';
+import { loadSystemPciIds } from '../host/pci-ids-file.ts';
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  json?: boolean;
+  root?: string;
+  /** A scenario name or file; `true` when given without a value (the default scenario). */
+  emulate?: string | boolean;
+  debug?: boolean;
+}
+
+/** What a command runs against. */
+export interface CommandContext {
+  host: HostPort;
+  pciIds: PciIds;
+  /** Present when the host is emulated; its changes are saved by {@link finish}. */
+  emulator: PersistentEmulator | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_SCENARIO = 'lab';
+
+/** A scenario argument: a built-in name (`lab`, `big:gpus=16`) or a TOML file path. */
+export async function loadScenarioArgument(argument: string): Promise<{ scenario: Scenario; key: string }> {
+  if (argument.includes('/') || argument.endsWith('.toml')) {
+    let text: string;
+    try {
+      text = await readFile(argument, 'utf8');
+    } catch (error) {
+      throw new VgpuctlError(
+        'SCENARIO_INVALID',
+        `Cannot load scenario "${argument}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'the file cannot be read'}`,
+        { hint: 'Give a built-in scenario name (see "vgpuctl emulate scenarios") or a readable TOML file' },
+      );
+    }
+    const scenario = resolveScenario({ tomlText: text, source: argument });
+    return { scenario, key: `file-${basename(argument, '.toml')}-${scenario.name}` };
+  }
+  return { scenario: resolveScenario({ name: argument }), key: argument };
+}
+
+/** Opens the host named by the global options: `--emulate`, else `--root`/VGPUCTL_ROOT, else `/`. */
+export async function openContext(options: GlobalOptions, env: NodeJS.ProcessEnv): Promise<CommandContext> {
+  const pciIds = await loadSystemPciIds(env);
+  const emulate = options.emulate ?? (env.VGPUCTL_EMULATE || undefined);
+  if (emulate !== undefined && emulate !== false) {
+    if (options.root !== undefined) {
+      throw new VgpuctlError('USAGE', 'Cannot combine --root and --emulate: choose one host', {
+        hint: 'Use --emulate to inspect an emulated host, or --root for a directory tree',
+      });
+    }
+    const { scenario, key } = await loadScenarioArgument(emulate === true ? DEFAULT_SCENARIO : emulate);
+    const emulator = await openPersistentEmulator(scenario, { stateDir: defaultStateDir(env), key });
+    return { host: emulator.host, pciIds, emulator, env };
+  }
+  const root = options.root ?? (env.VGPUCTL_ROOT || '/');
+  const host = new FsHost(root);
+  if (!(await host.exists('/'))) {
+    throw new VgpuctlError('ROOT_UNREADABLE', `Cannot read host root "${root}": no such directory`, {
+      hint: 'Give --root an existing directory that holds a sys/ tree',
+    });
+  }
+  return { host, pciIds, emulator: undefined, env };
+}
+
+/** Saves emulated state (after success) or just releases it (after failure). */
+export async function finish(context: CommandContext | undefined, succeeded: boolean): Promise<void> {
+  if (context?.emulator === undefined) return;
+  await (succeeded ? context.emulator.save() : context.emulator.close());
+}

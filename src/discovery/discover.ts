@@ -1,0 +1,223 @@
+import { VgpuctlError } from '../core/errors.ts';
+import { comparePciAddress } from '../core/pci-address.ts';
+import { NO_PCI_IDS, type PciIds } from '../core/pci-ids.ts';
+import { parseCreatableVgpuTypes, parseIntAttribute } from '../core/sysfs-formats.ts';
+import type { NvidiaSmiLog } from '../formats/nvidia-smi-xml.ts';
+import type { HostPort } from '../host/host-port.ts';
+import { readHostFacts } from './host-facts.ts';
+import { type Gpu, Inventory, type MdevParentInfo, type VirtualFunction } from './inventory.ts';
+import { listMdevParents, readMdevParent } from './mdev.ts';
+import { describeFunction, hex4, type PciFunctionFacts, readPciFunction } from './pci-function.ts';
+import { SysfsReader } from './sysfs-reader.ts';
+import { queryNvidiaSmi, readVramInfo, type VramReport } from './vram.ts';
+
+/** Inputs discovery needs besides the host. */
+export interface DiscoverOptions {
+  /** pci.ids database for names; without it names fall back to ids, as lspci does. */
+  pciIds?: PciIds;
+}
+
+const PCI = '/sys/bus/pci/devices';
+const DISPLAY_CLASS = 0x03;
+const BRIDGE_CLASS = 0x0604;
+
+/**
+ * Builds the inventory of a host: every GPU (PCI display-class function that is not a VF)
+ * with its identity, driver, IOMMU group, SR-IOV, mdev and vendor-VFIO vGPU state, VRAM,
+ * plus host facts. The result is validated against the {@link Inventory} schema.
+ *
+ * @example
+ * const inventory = await discover(new FsHost('/'), { pciIds });
+ * for (const gpu of inventory.gpus) console.log(gpu.address, gpu.name);
+ */
+export async function discover(host: HostPort, options: DiscoverOptions = {}): Promise<Inventory> {
+  const ids = options.pciIds ?? NO_PCI_IDS;
+  const sysfs = new SysfsReader(host);
+  if (!(await host.exists('/sys'))) {
+    throw new VgpuctlError('ROOT_UNREADABLE', `Cannot read host ${host.description}: it has no /sys directory`, {
+      hint: 'Point --root at a directory holding a sysfs tree (sys/bus/pci/devices/...), or use --emulate',
+    });
+  }
+
+  const addresses = (await sysfs.list(PCI)).sort(comparePciAddress);
+  const functions = new Map<string, PciFunctionFacts>();
+  await Promise.all(
+    addresses.map(async (address) => {
+      const facts = await readPciFunction(sysfs, address);
+      if (facts !== null) functions.set(address, facts);
+    }),
+  );
+
+  const [parentNames, smi, vramReports] = await Promise.all([
+    listMdevParents(sysfs),
+    queryNvidiaSmi(sysfs),
+    readVramInfo(sysfs),
+  ]);
+  const parents = new Map<string, MdevParentInfo>();
+  await Promise.all(parentNames.map(async (name) => parents.set(name, await readMdevParent(sysfs, name))));
+
+  const gpuAddresses = addresses.filter((a) => {
+    const f = functions.get(a);
+    return f !== undefined && f.classCode >> 16 === DISPLAY_CLASS && !f.isVf;
+  });
+  const claimed = new Set<string>();
+  const gpus = await Promise.all(
+    gpuAddresses.map((address) =>
+      readGpu(sysfs, functions.get(address) as PciFunctionFacts, { ids, functions, parents, smi, vramReports, claimed }),
+    ),
+  );
+
+  const host_ = await readHostFacts(sysfs, { mdevParents: parents.size, nvidiaSmi: smi !== null });
+  const otherMdevParents = [...parents.values()].filter((p) => !claimed.has(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return Inventory.parse({ schemaVersion: 1, host: host_, gpus, otherMdevParents });
+}
+
+interface Context {
+  ids: PciIds;
+  functions: Map<string, PciFunctionFacts>;
+  parents: Map<string, MdevParentInfo>;
+  smi: NvidiaSmiLog | null;
+  vramReports: VramReport[];
+  /** mdev parent names attached to a GPU or VF. */
+  claimed: Set<string>;
+}
+
+async function readGpu(sysfs: SysfsReader, facts: PciFunctionFacts, ctx: Context): Promise<Gpu> {
+  const names = describeFunction(facts, ctx.ids);
+  const smiGpu = ctx.smi?.gpus.find((g) => g.address === facts.address);
+  const mdev = ctx.parents.get(facts.address) ?? null;
+  if (mdev !== null) ctx.claimed.add(facts.address);
+  return {
+    address: facts.address,
+    name: names.name,
+    vendor: { id: hex4(facts.vendor), name: names.vendorName },
+    device: { id: hex4(facts.device), name: names.deviceName },
+    subsystem:
+      facts.subsystemVendor === null || facts.subsystemDevice === null
+        ? null
+        : { vendorId: hex4(facts.subsystemVendor), deviceId: hex4(facts.subsystemDevice), name: names.subsystemName },
+    classCode: `0x${facts.classCode.toString(16).padStart(6, '0')}`,
+    className: names.className,
+    revision: facts.revision === null ? null : `0x${facts.revision.toString(16).padStart(2, '0')}`,
+    driver: facts.driver,
+    driverOverride: facts.driverOverride,
+    bootVga: facts.bootVga,
+    numaNode: facts.numaNode,
+    link: facts.link,
+    bars: facts.bars,
+    vram: readVram(facts, smiGpu?.fbTotalMiB, ctx.vramReports, names.deviceName),
+    iommuGroup: facts.iommuGroup === null ? null : await readGroup(sysfs, facts.iommuGroup, ctx),
+    sriov: await readSriov(sysfs, facts.address, ctx),
+    mdev,
+    mig:
+      smiGpu?.migCurrent === undefined ? null : { current: smiGpu.migCurrent, pending: smiGpu.migPending ?? smiGpu.migCurrent },
+    hostVgpuMode: smiGpu?.hostVgpuMode ?? null,
+  };
+}
+
+function readVram(
+  facts: PciFunctionFacts,
+  smiTotal: number | undefined,
+  reports: VramReport[],
+  deviceName: string | null,
+): Gpu['vram'] {
+  // A vram_info report belongs to this GPU when it names the address, or — when it names
+  // none — when exactly one report exists and its GPU name matches this device's name.
+  const report =
+    reports.find((r) => r.address === facts.address) ??
+    (reports.length === 1 && reports[0]?.address === null && nameMatches(reports[0].gpuName, deviceName)
+      ? reports[0]
+      : undefined);
+  if (report !== undefined && report.totalMiB !== undefined) {
+    return {
+      totalMiB: report.totalMiB,
+      physicalMiB: report.physicalMiB ?? smiTotal ?? null,
+      virtualMiB: report.virtualMiB ?? null,
+      source: 'vram_info',
+    };
+  }
+  if (smiTotal !== undefined) return { totalMiB: smiTotal, physicalMiB: smiTotal, virtualMiB: null, source: 'nvidia-smi' };
+  return { totalMiB: null, physicalMiB: null, virtualMiB: null, source: 'unknown' };
+}
+
+function nameMatches(reported: string | undefined, deviceName: string | null): boolean {
+  if (reported === undefined || deviceName === null) return false;
+  const model = /\[(.+)\]/.exec(deviceName)?.[1] ?? deviceName;
+  return reported.toLowerCase().includes(model.replace(/^GeForce /i, '').toLowerCase());
+}
+
+async function readGroup(sysfs: SysfsReader, id: number, ctx: Context): Promise<NonNullable<Gpu['iommuGroup']>> {
+  const members = await sysfs.list(`/sys/kernel/iommu_groups/${id}/devices`);
+  return {
+    id,
+    members: members.sort(comparePciAddress).map((address) => {
+      const f = ctx.functions.get(address);
+      return {
+        address,
+        classCode: f === undefined ? 'unknown' : `0x${f.classCode.toString(16).padStart(6, '0')}`,
+        driver: f?.driver ?? null,
+        bridge: f !== undefined && f.classCode >> 8 === BRIDGE_CLASS,
+      };
+    }),
+  };
+}
+
+async function readSriov(sysfs: SysfsReader, address: string, ctx: Context): Promise<Gpu['sriov']> {
+  const dir = `${PCI}/${address}`;
+  const total = parseIntAttribute((await sysfs.text(`${dir}/sriov_totalvfs`)) ?? '');
+  if (total === undefined) return null;
+  const [num, vfDevice, autoprobe, entries] = await Promise.all([
+    sysfs.text(`${dir}/sriov_numvfs`),
+    sysfs.text(`${dir}/sriov_vf_device`),
+    sysfs.text(`${dir}/sriov_drivers_autoprobe`),
+    sysfs.list(dir),
+  ]);
+  const indices = entries
+    .map((e) => /^virtfn(\d+)$/.exec(e)?.[1])
+    .filter((i): i is string => i !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const vfs = await Promise.all(indices.map((index) => readVf(sysfs, dir, index, ctx)));
+  // A VF's own type is no longer in its creatable list; name it from its siblings' lists.
+  const typeNames = new Map<number, string>();
+  for (const vf of vfs) for (const t of vf?.vgpu?.creatable ?? []) typeNames.set(t.id, t.name);
+  for (const vf of vfs) {
+    if (vf?.vgpu?.currentTypeId != null) vf.vgpu.currentTypeName = typeNames.get(vf.vgpu.currentTypeId) ?? null;
+  }
+  return {
+    totalVfs: total,
+    numVfs: parseIntAttribute(num ?? '') ?? vfs.length,
+    // iov.c sriov_vf_device_show prints "%x" without 0x.
+    vfDeviceId: vfDevice !== null && /^[0-9a-f]+$/.test(vfDevice) ? vfDevice.padStart(4, '0') : null,
+    driversAutoprobe: autoprobe === null ? null : autoprobe === '1',
+    vfs: vfs.filter((vf): vf is VirtualFunction => vf !== null),
+  };
+}
+
+async function readVf(sysfs: SysfsReader, pfDir: string, index: number, ctx: Context): Promise<VirtualFunction | null> {
+  const address = await sysfs.linkName(`${pfDir}/virtfn${index}`);
+  if (address === null) return null;
+  const facts = ctx.functions.get(address);
+  const mdev = ctx.parents.get(address) ?? null;
+  if (mdev !== null) ctx.claimed.add(address);
+  const vfDir = `${PCI}/${address}`;
+  const current = await sysfs.text(`${vfDir}/nvidia/current_vgpu_type`);
+  let vgpu: VirtualFunction['vgpu'] = null;
+  if (current !== null) {
+    const creatable = parseCreatableVgpuTypes((await sysfs.text(`${vfDir}/nvidia/creatable_vgpu_types`)) ?? '');
+    const currentId = parseIntAttribute(current) ?? null;
+    vgpu = {
+      currentTypeId: currentId === 0 ? null : currentId,
+      currentTypeName: null,
+      creatable,
+    };
+  }
+  return {
+    index,
+    address,
+    driver: facts?.driver ?? null,
+    iommuGroup: facts?.iommuGroup ?? null,
+    mdev,
+    vgpu,
+  };
+}

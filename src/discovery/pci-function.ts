@@ -1,0 +1,116 @@
+import type { PciIds } from '../core/pci-ids.ts';
+import {
+  type PciBar,
+  parseHexAttribute,
+  parseIntAttribute,
+  parseLinkSpeed,
+  parseResourceFile,
+  pcieGeneration,
+} from '../core/sysfs-formats.ts';
+import type { SysfsReader } from './sysfs-reader.ts';
+
+/** Identity and state of one PCI function, as its sysfs directory states them. */
+export interface PciFunctionFacts {
+  address: string;
+  vendor: number;
+  device: number;
+  subsystemVendor: number | null;
+  subsystemDevice: number | null;
+  classCode: number;
+  revision: number | null;
+  driver: string | null;
+  driverOverride: string | null;
+  bootVga: boolean;
+  numaNode: number | null;
+  iommuGroup: number | null;
+  isVf: boolean;
+  link: {
+    currentSpeed: string | null;
+    currentWidth: number | null;
+    maxSpeed: string | null;
+    maxWidth: number | null;
+    generation: number | null;
+  } | null;
+  bars: PciBar[];
+}
+
+const PCI = '/sys/bus/pci/devices';
+
+/** Reads the identity attributes of a PCI function; null when the function does not exist. */
+export async function readPciFunction(sysfs: SysfsReader, address: string): Promise<PciFunctionFacts | null> {
+  const dir = `${PCI}/${address}`;
+  const [vendor, device, classCode] = await Promise.all(
+    ['vendor', 'device', 'class'].map(async (name) => parseHexAttribute((await sysfs.text(`${dir}/${name}`)) ?? '')),
+  );
+  if (vendor === undefined || device === undefined || classCode === undefined) return null;
+  const [subVendor, subDevice, revision, driver, override, bootVga, numa, group, physfn, resource] = await Promise.all([
+    sysfs.text(`${dir}/subsystem_vendor`),
+    sysfs.text(`${dir}/subsystem_device`),
+    sysfs.text(`${dir}/revision`),
+    sysfs.linkName(`${dir}/driver`),
+    sysfs.text(`${dir}/driver_override`),
+    sysfs.text(`${dir}/boot_vga`),
+    sysfs.text(`${dir}/numa_node`),
+    sysfs.linkName(`${dir}/iommu_group`),
+    sysfs.linkName(`${dir}/physfn`),
+    sysfs.text(`${dir}/resource`),
+  ]);
+  const numaNode = parseIntAttribute(numa ?? '');
+  const groupId = group === null ? undefined : parseIntAttribute(group);
+  return {
+    address,
+    vendor,
+    device,
+    subsystemVendor: parseHexAttribute(subVendor ?? '') ?? null,
+    subsystemDevice: parseHexAttribute(subDevice ?? '') ?? null,
+    classCode,
+    revision: parseHexAttribute(revision ?? '') ?? null,
+    driver,
+    // pci-sysfs.c driver_override_show prints "(null)" when unset.
+    driverOverride: override === null || override === '(null)' || override === '' ? null : override,
+    bootVga: bootVga === '1',
+    numaNode: numaNode === undefined || numaNode < 0 ? null : numaNode,
+    iommuGroup: groupId ?? null,
+    isVf: physfn !== null,
+    link: await readLink(sysfs, dir),
+    bars: resource === null ? [] : parseResourceFile(resource),
+  };
+}
+
+async function readLink(sysfs: SysfsReader, dir: string): Promise<PciFunctionFacts['link']> {
+  const [currentSpeed, currentWidth, maxSpeed, maxWidth] = await Promise.all(
+    ['current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width'].map((name) =>
+      sysfs.text(`${dir}/${name}`),
+    ),
+  );
+  // The link attributes exist only for PCIe functions (pci-sysfs.c pcie_dev_attrs_are_visible).
+  if (currentSpeed === null && maxSpeed === null) return null;
+  const gts = parseLinkSpeed(currentSpeed ?? '') ?? parseLinkSpeed(maxSpeed ?? '');
+  return {
+    currentSpeed: currentSpeed === 'Unknown' ? null : currentSpeed,
+    currentWidth: parseIntAttribute(currentWidth ?? '') ?? null,
+    maxSpeed: maxSpeed === 'Unknown' ? null : maxSpeed,
+    maxWidth: parseIntAttribute(maxWidth ?? '') ?? null,
+    generation: gts === undefined ? null : (pcieGeneration(gts) ?? null),
+  };
+}
+
+/** Names of a function from pci.ids, with lspci's fallbacks ("Device 1eb8") where unknown. */
+export function describeFunction(facts: PciFunctionFacts, ids: PciIds) {
+  const names = ids.names(facts.vendor, facts.device, facts.subsystemVendor ?? undefined, facts.subsystemDevice ?? undefined);
+  const vendorText = names.vendor ?? `Vendor ${hex4(facts.vendor)}`;
+  const deviceText = names.device ?? `Device ${hex4(facts.device)}`;
+  const klass = ids.className(facts.classCode);
+  return {
+    name: `${vendorText} ${deviceText}`,
+    vendorName: names.vendor ?? null,
+    deviceName: names.device ?? null,
+    subsystemName: names.subsystem ?? null,
+    className: klass.sub ?? klass.base ?? null,
+  };
+}
+
+/** Four lower-case hex digits. */
+export function hex4(value: number): string {
+  return value.toString(16).padStart(4, '0');
+}

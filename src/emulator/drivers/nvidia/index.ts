@@ -1,0 +1,3 @@
+/** The emulated NVIDIA host driver: the `nvidia` PCI driver, nvidia-smi and the seed-000 vram_info device. */
+export { emulateNvidiaSmi } from './nvidia-smi.ts';
+export { createNvidiaDriver } from './nvidia-driver.ts';

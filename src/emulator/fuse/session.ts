@@ -1,0 +1,498 @@
+/**
+ * The FUSE request dispatcher: maps kernel requests onto kernfs nodes through a
+ * {@link FuseBackend}. It is pure with respect to I/O — replies and notifications leave
+ * through {@link SessionIo} — so it can be driven without a mount in tests.
+ */
+import { ERRNO } from '../../host/errno.ts';
+import { KernelErrno } from '../kernfs/errno-error.ts';
+import type { AccessContext, DirNode, Node } from '../kernfs/nodes.ts';
+import { checkOpen } from '../kernfs/tree.ts';
+import { DT, FATTR, FOPEN, INIT_FLAG, MAX_WRITE, O, OP, OP_NAME } from './abi.ts';
+import type { FuseBackend } from './backend.ts';
+import type { Owner } from './node-attrs.ts';
+import { direntType, nodeAttr } from './node-attrs.ts';
+import { NodeTable } from './node-table.ts';
+import type { Dirent, InHeader } from './protocol.ts';
+import {
+  decodeBatchForget,
+  decodeCreate,
+  decodeFh,
+  decodeForget,
+  decodeInit,
+  decodeMkdir,
+  decodeNames,
+  decodeOpen,
+  decodeRead,
+  decodeRename,
+  decodeRequest,
+  decodeSetattr,
+  decodeWrite,
+  encodeAttrOut,
+  encodeDirents,
+  encodeEntryOut,
+  encodeInitOut,
+  encodeNotifyInvalEntry,
+  encodeNotifyInvalInode,
+  encodeOpenOut,
+  encodeReply,
+  encodeStatfsOut,
+  encodeWriteOut,
+} from './protocol.ts';
+
+/** Where the session's output goes: replies in order, notifications through a separate writer. */
+export interface SessionIo {
+  /** Writes one reply (one write(2) on /dev/fuse). */
+  reply(buf: Buffer): void;
+  /** Queues notifications for writing off the serving thread; `then` runs after they are written. */
+  notify(bufs: Buffer[], then?: () => void): void;
+}
+
+/** Tunables of a session. */
+export interface SessionOptions {
+  /** Owner of every node (the mount's user_id/group_id); callers with this uid act as root. */
+  owner: Owner;
+  /** entry_valid and attr_valid in seconds; invalidations keep long values correct. */
+  cacheSec: number;
+  /** Called with unexpected (non-KernelErrno) errors, which are answered with EIO. */
+  onError?: (err: unknown) => void;
+}
+
+/** Thrown inside handlers to answer with an errno. */
+class Reply extends Error {
+  readonly errno: number;
+  constructor(errno: number) {
+    super(`errno ${errno}`);
+    this.errno = errno;
+  }
+}
+
+function errno(code: keyof typeof ERRNO): never {
+  throw new Reply(ERRNO[code]);
+}
+
+interface FileHandle {
+  kind: 'file';
+  node: Node;
+  /** The `show()` output taken at the last read from offset 0 (seq_file semantics). */
+  snapshot: Buffer | undefined;
+}
+
+interface DirHandle {
+  kind: 'dir';
+  node: DirNode;
+  /** Entries taken at the first READDIR from offset 0, so offsets stay stable. */
+  entries: Dirent[] | undefined;
+}
+
+/** Requests that get no reply (include/uapi/linux/fuse.h: FORGET, BATCH_FORGET, INTERRUPT, NOTIFY_REPLY). */
+const NO_REPLY = new Set<number>([OP.FORGET, OP.BATCH_FORGET, OP.INTERRUPT, OP.NOTIFY_REPLY]);
+
+/** One FUSE connection's state: node ids, open handles, pending invalidations. */
+export class FuseSession {
+  private readonly backend: FuseBackend;
+  private readonly io: SessionIo;
+  private readonly options: SessionOptions;
+  private readonly table: NodeTable;
+  private readonly handles = new Map<number, FileHandle | DirHandle>();
+  private readonly counters = new Map<string, number>();
+  private readonly unsubscribe: () => void;
+  private nextFh = 1;
+  private initialized = false;
+  private destroyed = false;
+  /** Invalidations produced by tree events, not yet handed to `io.notify`. */
+  private pending: Buffer[] = [];
+  private readonly pendingKeys = new Set<string>();
+  private dispatching = false;
+  private flushScheduled = false;
+  /** The node the current request writes; its own change needs no invalidation. */
+  private selfIno = 0;
+
+  constructor(backend: FuseBackend, io: SessionIo, options: SessionOptions) {
+    this.backend = backend;
+    this.io = io;
+    this.options = options;
+    this.table = new NodeTable(backend.tree);
+    this.unsubscribe = backend.tree.subscribe((event) => {
+      if (event.type === 'change') this.invalidateInode(event.node);
+      else this.invalidateEntry(event.parent, event.node.name);
+    });
+  }
+
+  /** Whether DESTROY was received. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Stops listening to the tree; call when the connection is gone. */
+  dispose(): void {
+    this.unsubscribe();
+    this.destroyed = true;
+    this.pending = [];
+    this.pendingKeys.clear();
+  }
+
+  /** Request counts by opcode name, plus notifications, errors and open handles. */
+  stats(): Record<string, number> {
+    const out: Record<string, number> = Object.fromEntries(this.counters);
+    out.openHandles = this.handles.size;
+    out.nodeIds = this.table.size;
+    return out;
+  }
+
+  /** Handles one request as read from /dev/fuse. */
+  handle(buf: Buffer): void {
+    const { header, body } = decodeRequest(buf);
+    this.count(OP_NAME.get(header.opcode) ?? `op${header.opcode}`);
+    this.dispatching = true;
+    let reply: Buffer | undefined;
+    let deferUntilNotified = false;
+    try {
+      const result = this.dispatch(header, body);
+      if (result !== undefined) {
+        reply = encodeReply(header.unique, 0, result.body);
+        deferUntilNotified = result.deferUntilNotified === true;
+      }
+    } catch (err) {
+      reply = encodeReply(header.unique, this.errnoOf(err));
+    } finally {
+      this.dispatching = false;
+      this.selfIno = 0;
+    }
+    if (NO_REPLY.has(header.opcode)) reply = undefined;
+    const notes = this.takePending();
+    if (notes.length > 0 && deferUntilNotified && reply !== undefined) {
+      // A store() that adds or removes nodes: let the invalidations land before write(2)
+      // returns, so the writer's next stat or lookup cannot see a stale dentry. Safe because
+      // they are written by another thread and WRITE holds no directory lock.
+      const deferred = reply;
+      this.io.notify(notes, () => this.io.reply(deferred));
+      return;
+    }
+    // Otherwise reply first: the request may hold the very directory lock an
+    // invalidation needs (fuse_reverse_inval_entry takes the parent's inode lock).
+    if (reply !== undefined) this.io.reply(reply);
+    if (notes.length > 0) this.io.notify(notes);
+  }
+
+  private dispatch(h: InHeader, body: Buffer): { body?: Buffer; deferUntilNotified?: boolean } | undefined {
+    const ctx = this.context(h);
+    switch (h.opcode) {
+      case OP.INIT:
+        return { body: this.init(body) };
+      case OP.DESTROY:
+        this.destroyed = true;
+        return {};
+      case OP.LOOKUP:
+        return { body: this.lookup(h.nodeid, decodeNames(body, 1)[0] ?? '') };
+      case OP.FORGET:
+        this.table.forget(h.nodeid, decodeForget(body));
+        return undefined;
+      case OP.BATCH_FORGET:
+        for (const { nodeid, nlookup } of decodeBatchForget(body)) this.table.forget(nodeid, nlookup);
+        return undefined;
+      case OP.GETATTR:
+        return { body: encodeAttrOut(this.attr(this.node(h.nodeid)), this.options.cacheSec) };
+      case OP.SETATTR:
+        return { body: this.setattr(h.nodeid, body, ctx) };
+      case OP.READLINK: {
+        const node = this.node(h.nodeid);
+        if (node.kind !== 'link') errno('EINVAL');
+        return { body: Buffer.from(this.backend.tree.readlink(node)) };
+      }
+      case OP.OPEN:
+        return { body: this.open(h.nodeid, decodeOpen(body).flags, ctx) };
+      case OP.READ:
+        return { body: this.read(body, ctx) };
+      case OP.WRITE:
+        return this.write(body, ctx);
+      case OP.FLUSH:
+      case OP.FSYNC:
+      case OP.FSYNCDIR:
+        // Stores are synchronous; nothing is buffered on our side.
+        return {};
+      case OP.RELEASE:
+      case OP.RELEASEDIR:
+        this.handles.delete(decodeFh(body));
+        return {};
+      case OP.OPENDIR:
+        return { body: this.opendir(h.nodeid) };
+      case OP.READDIR:
+        return { body: this.readdir(body) };
+      case OP.STATFS:
+        return { body: encodeStatfsOut(0) };
+      case OP.INTERRUPT:
+      case OP.NOTIFY_REPLY:
+        // Every request is answered synchronously, so there is nothing to interrupt.
+        return undefined;
+      case OP.CREATE:
+        return { body: this.create(h.nodeid, body, ctx) };
+      case OP.MKDIR: {
+        const { mode, umask, name } = decodeMkdir(body);
+        const dir = this.dir(h.nodeid);
+        const mkdir = this.backend.mkdir ?? errno('EPERM');
+        return { body: this.entry(mkdir(dir, name, mode & ~umask & 0o7777, ctx)) };
+      }
+      case OP.SYMLINK: {
+        const [name = '', target = ''] = decodeNames(body, 2);
+        const symlink = this.backend.symlink ?? errno('EPERM');
+        return { body: this.entry(symlink(this.dir(h.nodeid), name, target, ctx)) };
+      }
+      case OP.UNLINK: {
+        const unlink = this.backend.unlink ?? errno('EPERM');
+        unlink(this.dir(h.nodeid), decodeNames(body, 1)[0] ?? '', ctx);
+        return {};
+      }
+      case OP.RMDIR: {
+        const rmdir = this.backend.rmdir ?? errno('EPERM');
+        rmdir(this.dir(h.nodeid), decodeNames(body, 1)[0] ?? '', ctx);
+        return {};
+      }
+      case OP.RENAME:
+      case OP.RENAME2:
+        this.rename(h.nodeid, decodeRename(body, h.opcode === OP.RENAME2), ctx);
+        return {};
+      case OP.MKNOD:
+      case OP.LINK:
+        // sysfs refuses both; tmpfs regions only need regular files, dirs and symlinks.
+        errno('EPERM');
+        break;
+      default:
+        // GETXATTR, LISTXATTR, ACCESS, STATX, locks, ioctl…: the kernel falls back or gives up.
+        errno('ENOSYS');
+    }
+    return undefined;
+  }
+
+  private init(body: Buffer): Buffer {
+    const init = decodeInit(body);
+    if (init.major !== 7) errno('EIO');
+    this.initialized = true;
+    const wanted = INIT_FLAG.ASYNC_READ | INIT_FLAG.BIG_WRITES | INIT_FLAG.PARALLEL_DIROPS | INIT_FLAG.MAX_PAGES;
+    return encodeInitOut({
+      maxReadahead: init.maxReadahead,
+      flags: (init.flags & wanted) >>> 0,
+      maxBackground: 16,
+      congestionThreshold: 12,
+      maxWrite: MAX_WRITE,
+      maxPages: MAX_WRITE / 4096,
+    });
+  }
+
+  private lookup(parentId: number, name: string): Buffer {
+    const parent = this.dir(parentId);
+    const child = name === '.' ? parent : name === '..' ? (parent.parent ?? parent) : parent.children.get(name);
+    if (child === undefined) {
+      // A negative entry lets the kernel cache "does not exist"; an 'add' event invalidates it.
+      if (this.options.cacheSec > 0) return encodeEntryOut(0, undefined, this.options.cacheSec, 0);
+      errno('ENOENT');
+    }
+    return this.entry(child);
+  }
+
+  private entry(node: Node): Buffer {
+    const nodeid = this.table.remember(node);
+    return encodeEntryOut(nodeid, this.attr(node), this.options.cacheSec, this.options.cacheSec);
+  }
+
+  private setattr(nodeid: number, body: Buffer, ctx: AccessContext): Buffer {
+    const node = this.node(nodeid);
+    const set = decodeSetattr(body);
+    if (set.valid & FATTR.MODE && (set.mode & 0o7777) !== (node.mode & 0o7777)) errno('EPERM');
+    if (set.valid & FATTR.UID && set.uid !== this.options.owner.uid) errno('EPERM');
+    if (set.valid & FATTR.GID && set.gid !== this.options.owner.gid) errno('EPERM');
+    if (set.valid & FATTR.SIZE) {
+      if (node.kind === 'dir') errno('EISDIR');
+      if (node.kind === 'file') {
+        const resized = Buffer.alloc(set.size);
+        node.data.copy(resized, 0, 0, Math.min(set.size, node.data.length));
+        this.selfIno = node.ino;
+        this.backend.write(node, resized, ctx);
+      }
+      // Attributes: shells open with O_TRUNC, so truncation is accepted and ignored (as sysfs does).
+    }
+    // Times are accepted and ignored: kernfs nodes keep their own mtime.
+    return encodeAttrOut(this.attr(node), this.options.cacheSec);
+  }
+
+  private open(nodeid: number, flags: number, ctx: AccessContext): Buffer {
+    const node = this.node(nodeid);
+    if (node.kind === 'dir') errno('EISDIR');
+    const access = flags & O.ACCMODE;
+    // kernfs_fop_open checks the mode bits and show/store presence even for root (EACCES).
+    if (access !== O.WRONLY) checkOpen(node, 'read', ctx);
+    if (access !== O.RDONLY) checkOpen(node, 'write', ctx);
+    const fh = this.nextFh++;
+    this.handles.set(fh, { kind: 'file', node, snapshot: undefined });
+    // Attributes are produced per read like sysfs, so no page cache (direct I/O: st_size 4096
+    // must not limit reads). Writes are synchronous, so FLUSH has nothing to do.
+    const openFlags = (node.kind === 'attr' ? FOPEN.DIRECT_IO : 0) | FOPEN.NOFLUSH;
+    return encodeOpenOut(fh, openFlags);
+  }
+
+  private read(body: Buffer, ctx: AccessContext): Buffer {
+    const { fh, offset, size } = decodeRead(body);
+    const handle = this.fileHandle(fh);
+    let content: Buffer;
+    if (handle.node.kind === 'attr') {
+      // seq_file semantics: show() runs on a read from offset 0; later offsets continue the
+      // same text, so a value that changes between cat's two reads never mixes versions.
+      if (offset === 0 || handle.snapshot === undefined) {
+        const node = handle.node;
+        handle.snapshot = this.backend.read(node, ctx);
+      }
+      content = handle.snapshot;
+    } else {
+      const node = handle.node;
+      content = this.backend.read(node, ctx);
+    }
+    return content.subarray(Math.min(offset, content.length), Math.min(offset + size, content.length));
+  }
+
+  private write(body: Buffer, ctx: AccessContext): { body: Buffer; deferUntilNotified: boolean } {
+    const { fh, offset, data } = decodeWrite(body);
+    const handle = this.fileHandle(fh);
+    const node = handle.node;
+    this.selfIno = node.ino;
+    if (node.kind === 'file') {
+      // Regular files take the whole new content, so a journaling backend sees the result.
+      const merged = Buffer.alloc(Math.max(node.data.length, offset + data.length));
+      node.data.copy(merged);
+      data.copy(merged, offset);
+      this.backend.write(node, merged, ctx);
+      return { body: encodeWriteOut(data.length), deferUntilNotified: false };
+    }
+    // One WRITE is one store() (fs/kernfs/file.c); its return value is write(2)'s.
+    const count = this.backend.write(node, data, ctx);
+    return { body: encodeWriteOut(count), deferUntilNotified: node.kind === 'attr' };
+  }
+
+  private opendir(nodeid: number): Buffer {
+    const node = this.dir(nodeid);
+    const fh = this.nextFh++;
+    this.handles.set(fh, { kind: 'dir', node, entries: undefined });
+    return encodeOpenOut(fh, 0);
+  }
+
+  private readdir(body: Buffer): Buffer {
+    const { fh, offset, size } = decodeRead(body);
+    const handle = this.handles.get(fh);
+    if (handle?.kind !== 'dir') errno('EBADF');
+    if (offset === 0 || handle.entries === undefined) {
+      const dir = handle.node;
+      const entries: Dirent[] = [
+        { ino: dir.ino, name: '.', type: DT.DIR },
+        { ino: (dir.parent ?? dir).ino, name: '..', type: DT.DIR },
+      ];
+      for (const child of dir.children.values()) entries.push({ ino: child.ino, name: child.name, type: direntType(child) });
+      handle.entries = entries;
+    }
+    return encodeDirents(handle.entries, offset, size);
+  }
+
+  private create(nodeid: number, body: Buffer, ctx: AccessContext): Buffer {
+    const { flags, mode, umask, name } = decodeCreate(body);
+    const dir = this.dir(nodeid);
+    const create = this.backend.create ?? errno('EPERM');
+    let node: Node | undefined = dir.children.get(name);
+    if (node !== undefined) {
+      // The kernel sends CREATE only for a negative dentry; an entry we have anyway is opened.
+      if (flags & O.EXCL) errno('EEXIST');
+    } else {
+      node = create(dir, name, mode & ~umask & 0o7777, ctx);
+    }
+    const entry = this.entry(node);
+    const open = this.open(node.ino, flags, ctx);
+    return Buffer.concat([entry, open]);
+  }
+
+  private rename(nodeid: number, req: { newDir: number; flags: number; from: string; to: string }, ctx: AccessContext) {
+    const rename = this.backend.rename ?? errno('EPERM');
+    const dir = this.dir(nodeid);
+    const newDir = this.dir(req.newDir);
+    const RENAME_NOREPLACE = 1; // include/uapi/linux/fs.h
+    if (req.flags & ~RENAME_NOREPLACE) errno('EINVAL');
+    if (req.flags & RENAME_NOREPLACE && newDir.children.has(req.to)) errno('EEXIST');
+    rename(dir, req.from, newDir, req.to, ctx);
+  }
+
+  private node(nodeid: number): Node {
+    return this.table.resolve(nodeid) ?? errno('ENOENT');
+  }
+
+  private dir(nodeid: number): DirNode {
+    const node = this.node(nodeid);
+    if (node.kind !== 'dir') errno('ENOTDIR');
+    return node;
+  }
+
+  private fileHandle(fh: number): FileHandle {
+    const handle = this.handles.get(fh);
+    if (handle?.kind !== 'file') errno('EBADF');
+    return handle;
+  }
+
+  private attr(node: Node) {
+    return nodeAttr(this.backend.tree, node, this.options.owner);
+  }
+
+  /** The caller as the emulated kernel sees it: the mount owner is the host's root. */
+  private context(h: InHeader): AccessContext {
+    const uid = h.uid === this.options.owner.uid ? 0 : h.uid;
+    return { uid, privileged: uid === 0 };
+  }
+
+  private errnoOf(err: unknown): number {
+    if (err instanceof Reply) {
+      this.count('errors');
+      return err.errno;
+    }
+    if (err instanceof KernelErrno) {
+      this.count('errors');
+      return ERRNO[err.errno];
+    }
+    this.count('internalErrors');
+    this.options.onError?.(err);
+    return ERRNO.EIO;
+  }
+
+  private invalidateInode(node: Node): void {
+    // Attributes use direct I/O and a constant st_size: nothing cached to drop.
+    if (node.kind === 'attr' || node.ino === this.selfIno || !this.table.known(node.ino)) return;
+    this.queue(`i${node.ino}`, () => encodeNotifyInvalInode(node.ino));
+  }
+
+  private invalidateEntry(parent: DirNode, name: string): void {
+    // The kernel can only have a dentry under a directory whose node id it holds.
+    if (!this.table.known(parent.ino)) return;
+    this.queue(`e${parent.ino}/${name}`, () => encodeNotifyInvalEntry(parent.ino, name));
+  }
+
+  private queue(key: string, make: () => Buffer): void {
+    if (!this.initialized || this.destroyed || this.pendingKeys.has(key)) return;
+    this.pendingKeys.add(key);
+    this.pending.push(make());
+    this.count('notifications');
+    if (!this.dispatching && !this.flushScheduled) {
+      // A change made by the emulated kernel outside any request: send it soon, batched.
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        if (this.dispatching) return;
+        const notes = this.takePending();
+        if (notes.length > 0) this.io.notify(notes);
+      });
+    }
+  }
+
+  private takePending(): Buffer[] {
+    if (this.pending.length === 0) return [];
+    const notes = this.pending;
+    this.pending = [];
+    this.pendingKeys.clear();
+    return notes;
+  }
+
+  private count(name: string): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { constants, promises as fs } from 'node:fs';
+import { posix } from 'node:path';
+import { errnoFromNodeCode } from './errno.ts';
+import type { ExecResult, HostPort, HostStat } from './host-port.ts';
+import { HostError } from './host-port.ts';
+
+/**
+ * The real filesystem below a root directory (`--root`, `VGPUCTL_ROOT`), like mdevctl's
+ * MDEVCTL_ENV_ROOT: `/sys/bus/pci` is read from `<root>/sys/bus/pci`. Host tools are run
+ * only when the root is `/`, since they describe the machine, not the tree.
+ */
+export class FsHost implements HostPort {
+  readonly root: string;
+  readonly description: string;
+
+  constructor(root = '/') {
+    this.root = posix.resolve(root);
+    this.description = this.root === '/' ? 'this host' : `the tree at ${this.root}`;
+  }
+
+  async read(path: string): Promise<Buffer> {
+    return this.io('read', path, () => fs.readFile(this.map(path)));
+  }
+
+  async readText(path: string): Promise<string> {
+    return (await this.read(path)).toString('utf8');
+  }
+
+  async write(path: string, data: string | Uint8Array): Promise<number> {
+    // O_WRONLY without O_CREAT: sysfs write-only attributes (0200) refuse O_RDWR, and a
+    // missing attribute must fail with ENOENT rather than be created.
+    return this.io('write', path, async () => {
+      const handle = await fs.open(this.map(path), constants.O_WRONLY);
+      try {
+        const buffer = typeof data === 'string' ? Buffer.from(data) : data;
+        const { bytesWritten } = await handle.write(buffer, 0, buffer.length, 0);
+        return bytesWritten;
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  async list(dir: string): Promise<string[]> {
+    return this.io('list', dir, async () => (await fs.readdir(this.map(dir))).sort());
+  }
+
+  async readlink(path: string): Promise<string> {
+    return this.io('readlink', path, () => fs.readlink(this.map(path)));
+  }
+
+  async stat(path: string): Promise<HostStat> {
+    return this.io('stat', path, async () => {
+      const st = await fs.lstat(this.map(path));
+      const kind = st.isSymbolicLink()
+        ? 'link'
+        : st.isDirectory()
+          ? 'dir'
+          : st.isFile()
+            ? 'file'
+            : st.isCharacterDevice()
+              ? 'chardev'
+              : 'other';
+      return { kind, mode: st.mode & 0o7777, size: st.size };
+    });
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fs.stat(this.map(path));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async realpath(path: string): Promise<string> {
+    return this.io('realpath', path, async () => {
+      const real = await fs.realpath(this.map(path));
+      if (this.root === '/') return real;
+      if (real !== this.root && !real.startsWith(`${this.root}/`)) {
+        throw Object.assign(new Error('link leaves the root'), { code: 'EXDEV' });
+      }
+      return real.slice(this.root.length) || '/';
+    });
+  }
+
+  async writeFile(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
+    const target = this.map(path);
+    const temporary = `${posix.dirname(target)}/.${posix.basename(target)}.${process.pid}.tmp`;
+    await this.io('writeFile', path, async () => {
+      // Write, fsync, rename: a crash leaves either the old file or the new one, never a torn one.
+      const handle = await fs.open(temporary, 'w', options.mode ?? 0o644);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      try {
+        await fs.rename(temporary, target);
+      } catch (error) {
+        await fs.rm(temporary, { force: true });
+        throw error;
+      }
+    });
+  }
+
+  async mkdir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    await this.io('mkdir', path, () => fs.mkdir(this.map(path), { recursive: options.recursive ?? false }));
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.io('remove', path, async () => {
+      const st = await fs.lstat(this.map(path));
+      await (st.isDirectory() ? fs.rmdir(this.map(path)) : fs.unlink(this.map(path)));
+    });
+  }
+
+  async exec(file: string, args: readonly string[]): Promise<ExecResult> {
+    if (this.root !== '/') throw new HostError('exec', file, 'ENOENT');
+    return new Promise((resolve, reject) => {
+      execFile(file, [...args], { timeout: 30_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (typeof code === 'string') return reject(new HostError('exec', file, errnoFromNodeCode(code)));
+        resolve({ status: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
+      });
+    });
+  }
+
+  private map(path: string): string {
+    if (!path.startsWith('/')) throw new HostError('resolve', path, 'EINVAL');
+    return this.root === '/' ? posix.normalize(path) : posix.join(this.root, posix.normalize(path));
+  }
+
+  private async io<T>(op: string, path: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof HostError) throw error;
+      throw new HostError(op, path, errnoFromNodeCode((error as NodeJS.ErrnoException).code), { cause: error });
+    }
+  }
+}
