@@ -21,10 +21,16 @@ export class EmulatedHost implements HostPort {
   readonly kernel: EmulatedKernel;
   readonly description: string;
   private readonly ctx: AccessContext;
+  private readonly tools: boolean;
   private readonly mutationListeners = new Set<(mutation: FileMutation) => void>();
 
-  constructor(kernel: EmulatedKernel, options: { ctx?: AccessContext } = {}) {
+  /**
+   * @param options.ctx who accesses the tree (root by default)
+   * @param options.tools whether host tools such as nvidia-smi are installed (default: as the scenario says)
+   */
+  constructor(kernel: EmulatedKernel, options: { ctx?: AccessContext; tools?: boolean } = {}) {
     this.kernel = kernel;
+    this.tools = options.tools ?? true;
     this.ctx = options.ctx ?? ROOT_CONTEXT;
     this.description = `emulated host "${kernel.scenario.name}"`;
   }
@@ -116,7 +122,7 @@ export class EmulatedHost implements HostPort {
   }
 
   async exec(file: string, args: readonly string[]): Promise<ExecResult> {
-    const result = this.kernel.exec(posix.basename(file), args);
+    const result = this.tools ? this.kernel.exec(posix.basename(file), args) : undefined;
     if (result === undefined) throw new HostError('exec', file, 'ENOENT');
     return result;
   }

@@ -75,6 +75,11 @@ export interface PciDriver {
    * writes fail with ENOENT (drivers/pci/iov.c).
    */
   sriovConfigure?(dev: PciFunction, numVfs: number, kernel: KernelServices): void;
+  /**
+   * Asked when vfio-pci probes a VF of a PF bound to this driver: true refuses the bind
+   * with EINVAL (NVIDIA vendor-specific VFIO VFs, anchors.md §0). Absent = allowed.
+   */
+  rejectsVfioPciOnVf?(vf: PciFunction): boolean;
 }
 
 /** An IOMMU group (/sys/kernel/iommu_groups/<id>). */

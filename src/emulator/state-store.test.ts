@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { tempDir } from '../../test/helpers/fixtures.ts';
+import { isVgpuctlError } from '../core/errors.ts';
+import { resolveScenario } from './scenario/load.ts';
+import { openPersistentEmulator, resetPersistentEmulator } from './state-store.ts';
+
+const T4_CREATE = '/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create';
+const UUID = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
+
+describe('openPersistentEmulator()', () => {
+  let state: { dir: string; cleanup: () => Promise<void> };
+  before(async () => {
+    state = await tempDir('vgpuctl-state-');
+  });
+  after(() => state.cleanup());
+  const lab = () => resolveScenario({ name: 'lab' });
+  const open = (key = 'lab') => openPersistentEmulator(lab(), { stateDir: state.dir, key });
+
+  test('a change saved by one invocation is seen by the next, until reset', async () => {
+    const first = await open();
+    await first.host.write(T4_CREATE, UUID);
+    await first.host.mkdir('/etc/mdevctl.d/0000:3b:00.0', { recursive: true });
+    await first.host.writeFile(`/etc/mdevctl.d/0000:3b:00.0/${UUID}`, '{"mdev_type":"nvidia-222","start":"manual","attrs":[]}');
+    await first.save();
+
+    const second = await open();
+    assert.equal(await second.host.exists(`/sys/bus/mdev/devices/${UUID}`), true);
+    assert.equal(
+      (await second.host.readText('/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/available_instances')).trim(),
+      '15',
+    );
+    assert.match(await second.host.readText(`/etc/mdevctl.d/0000:3b:00.0/${UUID}`), /nvidia-222/);
+    await second.close();
+
+    assert.equal(await resetPersistentEmulator({ stateDir: state.dir, key: 'lab' }), true);
+    const third = await open();
+    assert.equal(await third.host.exists(`/sys/bus/mdev/devices/${UUID}`), false);
+    await third.close();
+  });
+
+  test('a second invocation waits for the first to release the lock', async () => {
+    const first = await open('locked');
+    const order: string[] = [];
+    const second = open('locked').then(async (e) => {
+      order.push('second');
+      await e.close();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    order.push('first-done');
+    await first.close();
+    await second;
+    assert.deepEqual(order, ['first-done', 'second']);
+  });
+
+  test('a corrupt state file is refused with a hint to reset', async () => {
+    const e = await open('corrupt');
+    await e.host.write(T4_CREATE, UUID);
+    await e.save();
+    await writeFile(e.stateFile, '{"version":1,');
+    await assert.rejects(open('corrupt'), (error) => isVgpuctlError(error) && error.code === 'STATE_CORRUPT' && /reset/.test(error.hint ?? ''));
+  });
+
+  test('state made from another scenario is refused', async () => {
+    const e = await open('other');
+    await e.host.write(T4_CREATE, UUID);
+    await e.save();
+    const text = await readFile(e.stateFile, 'utf8');
+    await writeFile(e.stateFile, text.replace('"lab"', '"lab2"'));
+    await assert.rejects(open('other'), /different scenario/);
+  });
+
+  test('nothing is written when nothing changed', async () => {
+    const e = await open('untouched');
+    await e.save();
+    await assert.rejects(readFile(e.stateFile, 'utf8'), { code: 'ENOENT' });
+  });
+});
