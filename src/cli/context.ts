@@ -15,6 +15,8 @@ export interface GlobalOptions {
   root?: string;
   /** A scenario name or file; `true` when given without a value (the default scenario). */
   emulate?: string | boolean;
+  /** Plan only: commands return the plan instead of executing it. */
+  dryRun?: boolean;
   debug?: boolean;
 }
 
@@ -25,6 +27,8 @@ export interface CommandContext {
   /** Present when the host is emulated; its changes are saved by {@link finish}. */
   emulator: PersistentEmulator | undefined;
   env: NodeJS.ProcessEnv;
+  /** True with --dry-run: mutating commands must not change the host. */
+  dryRun: boolean;
 }
 
 export const DEFAULT_SCENARIO = 'lab';
@@ -60,7 +64,7 @@ export async function openContext(options: GlobalOptions, env: NodeJS.ProcessEnv
     }
     const { scenario, key } = await loadScenarioArgument(emulate === true ? DEFAULT_SCENARIO : emulate);
     const emulator = await openPersistentEmulator(scenario, { stateDir: defaultStateDir(env), key });
-    return { host: emulator.host, pciIds, emulator, env };
+    return { host: emulator.host, pciIds, emulator, env, dryRun: options.dryRun === true };
   }
   const root = options.root ?? (env.VGPUCTL_ROOT || '/');
   const host = new FsHost(root);
@@ -69,7 +73,7 @@ export async function openContext(options: GlobalOptions, env: NodeJS.ProcessEnv
       hint: 'Give --root an existing directory that holds a sys/ tree',
     });
   }
-  return { host, pciIds, emulator: undefined, env };
+  return { host, pciIds, emulator: undefined, env, dryRun: options.dryRun === true };
 }
 
 /** Saves emulated state (after success) or just releases it (after failure). */

@@ -8,6 +8,7 @@ import { isHostError } from '../host/host-port.ts';
 import type { CommandResult } from './command-result.ts';
 import { type CommandContext, finish, type GlobalOptions, openContext } from './context.ts';
 import { resetCommand, scenariosCommand, writeTreeCommand } from './commands/emulate.ts';
+import { COMMAND_MODULES } from './commands/index.ts';
 import { listCommand } from './commands/list.ts';
 import { showCommand } from './commands/show.ts';
 import { renderError } from './render/error-text.ts';
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .addOption(
       new Option('--emulate [scenario]', 'use an emulated host: a built-in scenario or a TOML file (default: lab)'),
     )
+    .option('--dry-run', 'print the changes a command would make (as shell commands) and make none')
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
@@ -77,6 +79,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .argument('<dir>', 'target directory')
     .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
     .action(async (dir, options) => emit(await writeTreeCommand(dir, options.scenario, env)));
+
+  for (const register of COMMAND_MODULES) register(program, { withHost, emit, env });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -7,12 +7,12 @@
 export interface VgpuTypeFacts {
   /** Which grammar matched: NVIDIA's key=value list, GVT-g's key: value lines, or free text. */
   format: 'nvidia' | 'gvt-g' | 'text';
-  heads?: number;
+  heads?: number | undefined;
   /** Frame-rate limit (NVIDIA frl_config); 0 means unlimited. */
-  frameRateLimit?: number;
-  framebufferMiB?: number;
-  maxResolution?: string;
-  maxInstances?: number;
+  frameRateLimit?: number | undefined;
+  framebufferMiB?: number | undefined;
+  maxResolution?: string | undefined;
+  maxInstances?: number | undefined;
   /** Every key/value pair as written, for fields without a typed home. */
   fields: Record<string, string>;
 }

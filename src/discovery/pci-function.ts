@@ -87,9 +87,9 @@ async function readLink(sysfs: SysfsReader, dir: string): Promise<PciFunctionFac
   if (currentSpeed === null && maxSpeed === null) return null;
   const gts = parseLinkSpeed(currentSpeed ?? '') ?? parseLinkSpeed(maxSpeed ?? '');
   return {
-    currentSpeed: currentSpeed === 'Unknown' ? null : currentSpeed,
+    currentSpeed: currentSpeed === 'Unknown' ? null : (currentSpeed ?? null),
     currentWidth: parseIntAttribute(currentWidth ?? '') ?? null,
-    maxSpeed: maxSpeed === 'Unknown' ? null : maxSpeed,
+    maxSpeed: maxSpeed === 'Unknown' ? null : (maxSpeed ?? null),
     maxWidth: parseIntAttribute(maxWidth ?? '') ?? null,
     generation: gts === undefined ? null : (pcieGeneration(gts) ?? null),
   };

@@ -93,7 +93,8 @@ const MODELS: readonly PciModel[] = [
     pcie: { portType: 'endpoint', maxGen: 4, maxWidth: 16 },
     msi: { vectors: 1, is64: true },
     interruptPin: 1,
-    vramMiB: 12 * 1024,
+    // Seed 000's capture reports 8 GiB physical for its RTX 4070; the lab follows the seed.
+    vramMiB: 8 * 1024,
     defaultDriver: 'nvidia',
     companions: [{ function: 1, model: 'geforce-rtx-4070-audio' }],
     vgpuModes: [],

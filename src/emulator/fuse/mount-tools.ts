@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { StdioOptions } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { fuseMountsAt } from './mountinfo.ts';
 
@@ -68,7 +68,9 @@ export async function unmountDir(dir: string): Promise<CommandResult> {
 function statOutcome(path: string, timeoutMs: number): Promise<string> {
   return new Promise((done) => {
     const timer = setTimeout(() => done('TIMEOUT'), timeoutMs);
-    stat(path).then(
+    // statfs, not stat: STATFS always reaches the server, while stat of the mount root may be
+    // answered from cached attributes even after the connection was aborted.
+    statfs(path).then(
       () => done('OK'),
       (err: NodeJS.ErrnoException) => done(err.code ?? 'ERROR'),
     );
@@ -77,7 +79,7 @@ function statOutcome(path: string, timeoutMs: number): Promise<string> {
 }
 
 /**
- * Detects a FUSE mount at `dir` left by a server that is gone (stat fails with ENOTCONN)
+ * Detects a FUSE mount at `dir` left by a server that is gone (statfs fails with ENOTCONN)
  * and detaches it with `umount -l`. Returns whether a stale mount was cleared. A live mount
  * (stat answers, or does not answer within `timeoutMs`) is left alone.
  */

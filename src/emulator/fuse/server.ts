@@ -117,8 +117,9 @@ function serve(
   notifier.on('message', (msg: NotifierMessage) => {
     counters.notifyFailures += msg.failed;
     const then = waiting.get(msg.id);
+    if (then === undefined) return;
     waiting.delete(msg.id);
-    then?.();
+    then();
   });
 
   let markClosed: () => void = () => {};
@@ -131,9 +132,10 @@ function serve(
     open = false;
     if (code !== 'ENODEV') onError(new Error(`/dev/fuse read ended with ${code}`));
     session.dispose();
-    // Replies still waiting for their invalidations have no one to go to any more; settled() waiters resolve.
-    for (const then of waiting.values()) if (then.length === 0 && !replyWaiters.has(then)) then();
+    // Run what waited for the notifier: deferred replies become no-ops, settled() resolves.
+    const pending = [...waiting.values()];
     waiting.clear();
+    for (const then of pending) then();
     void notifier.terminate().finally(() => {
       closeSync(fd);
       markClosed();

@@ -3,10 +3,10 @@
  * a Kernfs, a uevent log, IOMMU groups, VFIO nodes, PCI functions, binding and SR-IOV.
  * Integration tests use EmulatedKernel.boot() instead.
  */
-import { Kernfs } from '../kernfs/tree.ts';
-import { readNode, writeNode } from '../kernfs/tree.ts';
-import { ROOT_CONTEXT } from '../kernfs/nodes.ts';
+
 import type { IommuGroup, KernelServices, PciDriver, PciFunction, Uevent } from '../kernel-api.ts';
+import { ROOT_CONTEXT } from '../kernfs/nodes.ts';
+import { Kernfs, readNode, writeNode } from '../kernfs/tree.ts';
 import { createMdevCore } from './mdev-core.ts';
 
 /** A PCI function whose fields the harness may change. */
@@ -26,7 +26,13 @@ export interface TestKernel {
   tree: Kernfs;
   uevents: Uevent[];
   /** Adds a PCI function below a root port with its own IOMMU group. */
-  addPci(spec: { address: string; vendor: number; device: number; classCode: number; modelId: string }): TestPciFunction;
+  addPci(spec: {
+    address: string;
+    vendor: number;
+    device: number;
+    classCode: number;
+    modelId: string;
+  }): TestPciFunction;
   /** Binds `driver` (probe, links), as bind_store would. */
   bind(dev: TestPciFunction, driver: PciDriver): void;
   /** Unbinds the device's driver (remove, links). */
@@ -105,7 +111,11 @@ export function createTestKernel(options: { major?: number; minor?: number } = {
 
   const services: KernelServices = {
     tree,
-    version: { release: `${options.major ?? 6}.${options.minor ?? 8}.0-test`, major: options.major ?? 6, minor: options.minor ?? 8 },
+    version: {
+      release: `${options.major ?? 6}.${options.minor ?? 8}.0-test`,
+      major: options.major ?? 6,
+      minor: options.minor ?? 8,
+    },
     uevent: (event) => {
       uevents.push(event);
     },
@@ -119,7 +129,13 @@ export function createTestKernel(options: { major?: number; minor?: number } = {
       for (let i = 0; i < numVfs; i++) {
         const vfDevfn = devfn + 4 + i;
         const address = `${domainBus}:${((vfDevfn >> 3) & 0x1f).toString(16).padStart(2, '0')}.${vfDevfn & 7}`;
-        const vf = addPci({ address, vendor: pf.vendor, device: pf.device, classCode: pf.classCode, modelId: pf.modelId });
+        const vf = addPci({
+          address,
+          vendor: pf.vendor,
+          device: pf.device,
+          classCode: pf.classCode,
+          modelId: pf.modelId,
+        });
         (vf as { physfn: PciFunction | undefined }).physfn = parent;
         tree.link(`${vf.path}/physfn`, parent.path);
         tree.link(`${parent.path}/virtfn${i}`, vf.path);

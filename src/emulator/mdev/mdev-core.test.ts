@@ -33,8 +33,8 @@ function ls(k: TestKernel, path: string): string[] {
 
 function readlink(k: TestKernel, path: string): string {
   const node = k.tree.lookup(path, false);
-  assert.equal(node.kind, 'link');
-  return k.tree.readlink(node as Parameters<typeof k.tree.readlink>[0]);
+  if (node.kind !== 'link') throw new Error(`${path} is not a link`);
+  return k.tree.readlink(node);
 }
 
 describe('mdev parent registration (#18)', () => {
@@ -86,9 +86,24 @@ describe('mdev parent registration (#18)', () => {
       [`${MDPY}/mdpy-vga`, 'mdpy-vga\n', 'virtual display, 640x480 framebuffer\n', '4\n'],
       [`${MDPY}/mdpy-xga`, 'mdpy-xga\n', 'virtual display, 1024x768 framebuffer\n', '4\n'],
       [`${MDPY}/mdpy-hd`, 'mdpy-hd\n', 'virtual display, 1920x1080 framebuffer\n', '4\n'],
-      ['/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-small', 'mbochs-small\n', 'virtual display, 4 MB video memory\n', '64\n'],
-      ['/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-medium', 'mbochs-medium\n', 'virtual display, 16 MB video memory\n', '16\n'],
-      ['/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-large', 'mbochs-large\n', 'virtual display, 64 MB video memory\n', '4\n'],
+      [
+        '/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-small',
+        'mbochs-small\n',
+        'virtual display, 4 MB video memory\n',
+        '64\n',
+      ],
+      [
+        '/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-medium',
+        'mbochs-medium\n',
+        'virtual display, 16 MB video memory\n',
+        '16\n',
+      ],
+      [
+        '/sys/devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-large',
+        'mbochs-large\n',
+        'virtual display, 64 MB video memory\n',
+        '4\n',
+      ],
     ];
     for (const [dir, name, description, available] of cases) {
       assert.equal(k.read(`${dir}/name`), name, dir);
@@ -120,8 +135,14 @@ describe('mdev create (#19–#22)', () => {
   test('UUIDs are unique across parents and case (#20)', () => {
     const k = withSamples();
     k.write(`${MTTY2}/create`, `${UUID}\n`);
-    assert.equal(errnoOf(() => k.write(`${MTTY2}/create`, `${UUID.toUpperCase()}\n`)), 'EEXIST');
-    assert.equal(errnoOf(() => k.write(`${MDPY}/mdpy-vga/create`, UUID)), 'EEXIST');
+    assert.equal(
+      errnoOf(() => k.write(`${MTTY2}/create`, `${UUID.toUpperCase()}\n`)),
+      'EEXIST',
+    );
+    assert.equal(
+      errnoOf(() => k.write(`${MDPY}/mdpy-vga/create`, UUID)),
+      'EEXIST',
+    );
     const fresh = 'AABBCCDD-0000-4000-8000-0123456789AB';
     k.write(`${MDPY}/mdpy-vga/create`, fresh);
     assert.ok(k.tree.find(`/sys/bus/mdev/devices/${fresh.toLowerCase()}`));
@@ -141,7 +162,11 @@ describe('mdev create (#19–#22)', () => {
     test(`create with ${what} → ${expected} (#21)`, () => {
       const k = withSamples();
       if (typeof expected === 'number') assert.equal(k.write(`${MTTY2}/create`, input), expected);
-      else assert.equal(errnoOf(() => k.write(`${MTTY2}/create`, input)), expected);
+      else
+        assert.equal(
+          errnoOf(() => k.write(`${MTTY2}/create`, input)),
+          expected,
+        );
     });
   }
 
@@ -149,11 +174,17 @@ describe('mdev create (#19–#22)', () => {
     const k = withSamples();
     for (let i = 0; i < 12; i++) k.write(`${MTTY2}/create`, uuidN(i));
     assert.equal(k.read(`${MTTY2}/available_instances`), '0\n');
-    assert.equal(errnoOf(() => k.write(`${MTTY2}/create`, uuidN(12))), 'ENOSPC');
+    assert.equal(
+      errnoOf(() => k.write(`${MTTY2}/create`, uuidN(12))),
+      'ENOSPC',
+    );
     const types = ['vga', 'xga', 'hd', 'vga'];
     for (const [i, t] of types.entries()) k.write(`${MDPY}/mdpy-${t}/create`, uuidN(100 + i));
     for (const t of ['vga', 'xga', 'hd']) assert.equal(k.read(`${MDPY}/mdpy-${t}/available_instances`), '0\n');
-    assert.equal(errnoOf(() => k.write(`${MDPY}/mdpy-hd/create`, uuidN(200))), 'EUSERS');
+    assert.equal(
+      errnoOf(() => k.write(`${MDPY}/mdpy-hd/create`, uuidN(200))),
+      'EUSERS',
+    );
     assert.equal(k.tree.find(`/sys/bus/mdev/devices/${uuidN(200)}`), undefined);
   });
 
@@ -182,13 +213,25 @@ describe('the mdev device (#23, #24)', () => {
     assert.ok(k.tree.find(`/dev/vfio/${group}`));
     assert.equal(k.write(`${dev}/remove`, '0\n'), 2);
     assert.ok(k.tree.find(dev));
-    assert.equal(errnoOf(() => k.write(`${dev}/remove`, 'x\n')), 'EINVAL');
+    assert.equal(
+      errnoOf(() => k.write(`${dev}/remove`, 'x\n')),
+      'EINVAL',
+    );
     assert.equal(k.write(`${dev}/remove`, '1\n'), 2);
-    for (const gone of [dev, `${MTTY}/${UUID}`, `${MTTY2}/devices/${UUID}`, `/sys/kernel/iommu_groups/${group}`, `/dev/vfio/${group}`]) {
+    for (const gone of [
+      dev,
+      `${MTTY}/${UUID}`,
+      `${MTTY2}/devices/${UUID}`,
+      `/sys/kernel/iommu_groups/${group}`,
+      `/dev/vfio/${group}`,
+    ]) {
       assert.equal(k.tree.find(gone, false), undefined, gone);
     }
     assert.equal(k.read(`${MTTY2}/available_instances`), '12\n');
-    assert.equal(errnoOf(() => k.tree.lookup(`${dev}/remove`)), 'ENOENT');
+    assert.equal(
+      errnoOf(() => k.tree.lookup(`${dev}/remove`)),
+      'ENOENT',
+    );
     const actions = k.uevents.filter((e) => e.env.SUBSYSTEM === 'mdev').map((e) => e.action);
     assert.deepEqual(actions.slice(-2), ['unbind', 'remove']);
   });
@@ -211,14 +254,23 @@ describe('the mdev device (#23, #24)', () => {
     const k = withSamples();
     k.write(`${MTTY2}/create`, UUID);
     const dev = `/sys/bus/mdev/devices/${UUID}`;
-    assert.equal(errnoOf(() => k.write('/sys/bus/mdev/drivers/mdpy/unbind', UUID)), 'ENODEV');
+    assert.equal(
+      errnoOf(() => k.write('/sys/bus/mdev/drivers/mdpy/unbind', UUID)),
+      'ENODEV',
+    );
     assert.equal(k.write('/sys/bus/mdev/drivers/mtty/unbind', `${UUID}\n`), 37);
     assert.equal(k.tree.find(`${dev}/driver`, false), undefined);
     assert.equal(k.tree.find(`${dev}/iommu_group`, false), undefined);
     assert.equal(k.tree.find(`${dev}/vendor`), undefined);
     assert.equal(k.read(`${dev}/uevent`), '');
-    assert.equal(errnoOf(() => k.write('/sys/bus/mdev/drivers/mtty/bind', UUID)), 'ENODEV');
-    assert.equal(errnoOf(() => k.write('/sys/bus/mdev/drivers/mtty/unbind', UUID)), 'ENODEV');
+    assert.equal(
+      errnoOf(() => k.write('/sys/bus/mdev/drivers/mtty/bind', UUID)),
+      'ENODEV',
+    );
+    assert.equal(
+      errnoOf(() => k.write('/sys/bus/mdev/drivers/mtty/unbind', UUID)),
+      'ENODEV',
+    );
     assert.equal(k.write(`${dev}/remove`, '1'), 1);
     assert.equal(k.tree.find(dev), undefined);
     assert.equal(k.read(`${MTTY2}/available_instances`), '12\n');

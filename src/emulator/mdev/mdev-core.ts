@@ -3,8 +3,8 @@
  * the global UUID registry and the mdev bus. Vendor drivers call it through {@link MdevCore}.
  */
 import { posix } from 'node:path';
-import { fail } from '../kernfs/errno-error.ts';
 import type { KernelServices, MdevCore, MdevParentHandle, MdevParentOps } from '../kernel-api.ts';
+import { fail } from '../kernfs/errno-error.ts';
 import { ensureMdevBus, ensureMdevDriver } from './mdev-bus.ts';
 import { removeDevice, unbindDevice } from './mdev-device.ts';
 import type { MdevCoreState, MdevParentRecord } from './mdev-state.ts';

@@ -3,8 +3,8 @@
  * (drivers/vfio/mdev/mdev_sysfs.c mdev_type_add, mdev_types_core_is_visible).
  */
 import type { MdevTypeModel } from '../kernel-api.ts';
-import type { MdevCoreState, MdevParentRecord, MdevTypeRecord } from './mdev-state.ts';
 import { createStore } from './mdev-device.ts';
+import type { MdevCoreState, MdevParentRecord, MdevTypeRecord } from './mdev-state.ts';
 
 /** Directory holding a parent's types. */
 export function typesDirOf(parentPath: string): string {

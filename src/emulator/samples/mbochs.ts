@@ -1,6 +1,7 @@
 /** The mbochs sample (samples/vfio-mdev/mbochs.c): bochs displays from a 256 MB memory pool. */
-import { fail } from '../kernfs/errno-error.ts';
+
 import type { KernelServices, MdevTypeModel } from '../kernel-api.ts';
+import { fail } from '../kernfs/errno-error.ts';
 import { createVirtualDevice, loadModule } from '../mdev/virtual-device.ts';
 
 /** Module parameter `count`: the video memory pool in MB. */

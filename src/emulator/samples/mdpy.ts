@@ -1,6 +1,7 @@
 /** The mdpy sample (samples/vfio-mdev/mdpy.c): display devices limited by max_instances. */
-import { fail } from '../kernfs/errno-error.ts';
+
 import type { KernelServices, MdevTypeModel } from '../kernel-api.ts';
+import { fail } from '../kernfs/errno-error.ts';
 import { createVirtualDevice, loadModule } from '../mdev/virtual-device.ts';
 
 /** Module parameter `count` (default 4), used as mdev_driver.max_instances (≥6.1). */

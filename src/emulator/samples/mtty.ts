@@ -1,6 +1,7 @@
 /** The mtty sample (samples/vfio-mdev/mtty.c): virtual serial ports from a pool of 24. */
-import { fail } from '../kernfs/errno-error.ts';
+
 import type { KernelServices, MdevTypeModel } from '../kernel-api.ts';
+import { fail } from '../kernfs/errno-error.ts';
 import { createVirtualDevice, loadModule } from '../mdev/virtual-device.ts';
 
 /** MAX_MTTYS in mtty.c: ports shared by every mtty device. */

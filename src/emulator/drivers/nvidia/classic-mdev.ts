@@ -12,7 +12,10 @@ import { describeVgpuType } from './vgpu-types.ts';
 export const NVIDIA_MDEV_DRIVER = 'nvidia-vgpu-vfio';
 
 /** An mdev type model for one NVIDIA type, with availability from `available`. */
-export function nvidiaMdevType(type: NvidiaVgpuType, available: () => number): MdevTypeModel & { vgpu: NvidiaVgpuType } {
+export function nvidiaMdevType(
+  type: NvidiaVgpuType,
+  available: () => number,
+): MdevTypeModel & { vgpu: NvidiaVgpuType } {
   return {
     sysfsName: String(type.id),
     prettyName: type.name,

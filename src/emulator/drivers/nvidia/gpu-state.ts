@@ -4,8 +4,9 @@
  * the capacity `max_instance − used` (capture in kernel-semantics.md §6.1: an RTX A6000
  * with one 2Q vGPU shows 23 for every 2 GiB type and 0 for all others).
  */
-import { fail } from '../../kernfs/errno-error.ts';
+
 import type { PciFunction } from '../../kernel-api.ts';
+import { fail } from '../../kernfs/errno-error.ts';
 import type { VgpuMode } from '../../scenario/schema.ts';
 import type { NvidiaVgpuType } from './vgpu-types.ts';
 

@@ -3,8 +3,9 @@
  * per the scenario's GpuSpec.vgpu, exposes classic mdev vGPUs on the PF, mdev vGPUs on SR-IOV
  * VFs, or NVIDIA's vendor-specific VFIO files on VFs (kernel-semantics.md §6).
  */
-import { fail } from '../../kernfs/errno-error.ts';
+
 import type { KernelServices, MdevParentHandle, PciDriver, PciFunction } from '../../kernel-api.ts';
+import { fail } from '../../kernfs/errno-error.ts';
 import type { GpuSpec } from '../../scenario/schema.ts';
 import { vgpuTypesFor } from './boards.ts';
 import { registerClassicParent } from './classic-mdev.ts';

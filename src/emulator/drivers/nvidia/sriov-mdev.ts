@@ -4,11 +4,12 @@
  * (kernel-semantics.md §6.2; NVIDIA/go-nvlib pkg/nvmdev mock). The framebuffer rule and the
  * per-type capacity are shared by all VFs of the PF.
  */
-import { fail } from '../../kernfs/errno-error.ts';
+
 import type { KernelServices, MdevParentHandle, PciFunction } from '../../kernel-api.ts';
+import { fail } from '../../kernfs/errno-error.ts';
+import { NVIDIA_MDEV_DRIVER, nvidiaMdevType } from './classic-mdev.ts';
 import type { GpuVgpuState } from './gpu-state.ts';
 import { availableOf, releaseVgpu, reserveVgpu } from './gpu-state.ts';
-import { NVIDIA_MDEV_DRIVER, nvidiaMdevType } from './classic-mdev.ts';
 
 /** Registers a VF as an mdev parent with one vGPU slot. */
 export function registerVfParent(vf: PciFunction, state: GpuVgpuState, kernel: KernelServices): MdevParentHandle {

@@ -5,9 +5,10 @@
  * pkg/vgpu/vfio). The driver is closed: errnos and the unset state of the extra files are
  * our documented choices.
  */
+
+import type { KernelServices, PciFunction } from '../../kernel-api.ts';
 import { fail } from '../../kernfs/errno-error.ts';
 import type { Kernfs } from '../../kernfs/tree.ts';
-import type { KernelServices, PciFunction } from '../../kernel-api.ts';
 import { kstrtoul } from '../../kstrto.ts';
 import type { GpuVgpuState } from './gpu-state.ts';
 import { availableOf, releaseVgpu, reserveVgpu } from './gpu-state.ts';
@@ -92,4 +93,3 @@ export function removeVendorVfioFiles(vf: PciFunction, state: GpuVgpuState | und
   if (state !== undefined) releaseVgpu(state, vf.address);
   tree.remove(`${vf.path}/nvidia`);
 }
-

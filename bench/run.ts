@@ -1,0 +1,14 @@
+/**
+ * `npm run bench`: runs every benchmark, or those named on the command line
+ * (`npm run bench -- discovery`). Numbers vary by machine; compare ratios, not absolutes.
+ */
+import { benchDiscovery } from './discovery.ts';
+
+const BENCHES: Record<string, () => Promise<void>> = {
+  discovery: benchDiscovery,
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, run] of Object.entries(BENCHES)) {
+  if (wanted.length === 0 || wanted.includes(name)) await run();
+}

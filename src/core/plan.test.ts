@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { renderPlanAsShell, shellQuote } from './plan.ts';
+
+describe('shellQuote()', () => {
+  for (const [word, want] of [
+    ['/sys/bus/pci/drivers/vfio-pci/bind', '/sys/bus/pci/drivers/vfio-pci/bind'],
+    ['0000:3b:00.0', '0000:3b:00.0'],
+    ['GRID T4-1B', "'GRID T4-1B'"],
+    ["it's", "'it'\\''s'"],
+    ['', "''"],
+  ]) {
+    test(`quotes ${JSON.stringify(word)}`, () => assert.equal(shellQuote(word as string), want));
+  }
+});
+
+describe('renderPlanAsShell()', () => {
+  test('prints each write as printf with its reason, exactly as written', () => {
+    const text = renderPlanAsShell({
+      action: 'create 1 vGPU of GRID T4-1B on 0000:3b:00.0',
+      steps: [
+        {
+          kind: 'write',
+          path: '/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create',
+          value: '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001',
+          why: 'create the vGPU',
+        },
+        { kind: 'writeFile', path: '/etc/mdevctl.d/0000:3b:00.0/x', content: '{"a":1}\n', why: 'persist it' },
+      ],
+    });
+    assert.equal(
+      text,
+      [
+        '# create 1 vGPU of GRID T4-1B on 0000:3b:00.0',
+        '# create the vGPU',
+        "printf '%s' 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 > /sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create",
+        '# persist it',
+        "cat > /etc/mdevctl.d/0000:3b:00.0/x <<'EOF'",
+        '{"a":1}',
+        'EOF',
+      ].join('\n'),
+    );
+  });
+});

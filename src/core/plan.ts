@@ -1,0 +1,80 @@
+/**
+ * Plans: every mutating operation is first written down as data — the exact sysfs writes
+ * and file changes, each with its reason and how to undo it. `--dry-run` prints a plan;
+ * the executor runs it and, when a step fails, undoes what already succeeded, in reverse.
+ */
+
+/** One change to the host. */
+export type Step =
+  | {
+      kind: 'write';
+      /** A sysfs attribute: one write(2) of `value`, exactly (no trailing newline added). */
+      path: string;
+      value: string;
+      why: string;
+      /** Steps that reverse this one, run if a later step fails. */
+      undo?: Step[];
+    }
+  | {
+      kind: 'writeFile';
+      /** A regular file, replaced atomically; the executor remembers the old content to undo. */
+      path: string;
+      content: string;
+      mode?: number;
+      why: string;
+    }
+  | { kind: 'removeFile'; path: string; why: string }
+  | { kind: 'mkdir'; path: string; why: string }
+  | {
+      kind: 'waitFor';
+      /** Polls until the path exists (or, with `gone`, no longer exists). */
+      path: string;
+      gone?: boolean;
+      timeoutMs: number;
+      why: string;
+    };
+
+/** A planned operation. */
+export interface Plan {
+  /** What the plan does, completing "Cannot …" in errors: `create 2 vGPUs of GRID T4-1B on 0000:3b:00.0`. */
+  action: string;
+  steps: Step[];
+}
+
+/** Quotes a word for a POSIX shell when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Renders a plan as the shell commands a person could type to make the same changes,
+ * each preceded by its reason as a comment.
+ */
+export function renderPlanAsShell(plan: Plan): string {
+  const lines = [`# ${plan.action}`];
+  for (const step of plan.steps) {
+    lines.push(`# ${step.why}`);
+    switch (step.kind) {
+      case 'write':
+        lines.push(`printf '%s' ${shellQuote(step.value)} > ${shellQuote(step.path)}`);
+        break;
+      case 'writeFile': {
+        const mode = step.mode === undefined ? '' : ` && chmod ${step.mode.toString(8)} ${shellQuote(step.path)}`;
+        lines.push(`cat > ${shellQuote(step.path)} <<'EOF'${mode}`, step.content.replace(/\n$/, ''), 'EOF');
+        break;
+      }
+      case 'removeFile':
+        lines.push(`rm ${shellQuote(step.path)}`);
+        break;
+      case 'mkdir':
+        lines.push(`mkdir -p ${shellQuote(step.path)}`);
+        break;
+      case 'waitFor':
+        lines.push(
+          `timeout ${Math.ceil(step.timeoutMs / 1000)} sh -c 'while ${step.gone ? '' : '! '}test -e ${shellQuote(step.path).replace(/'/g, `'\\''`)}; do sleep 0.1; done'`,
+        );
+        break;
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,256 @@
+/**
+ * Mount tests: a hand-made sysfs-like tree served over real FUSE, probed with shell tools in
+ * child processes (the server answers on this thread, so no synchronous fs calls on the mount).
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { fail } from '../kernfs/errno-error.ts';
+import { Kernfs } from '../kernfs/tree.ts';
+import { treeBackend } from './backend.ts';
+import { clearStaleMount, fuseAvailable } from './mount-tools.ts';
+import type { FuseMount } from './server.ts';
+import { mountFuse } from './server.ts';
+
+const available = fuseAvailable();
+const skip = available.ok ? false : `needs /dev/fuse: ${available.reason}`;
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a bash script in a child process (bash, for its "write error: <strerror>" messages). */
+function bash(script: string): Promise<Run> {
+  return new Promise((done) => {
+    execFile('bash', ['-c', script], { timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+async function mountedAt(dir: string): Promise<boolean> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return info.split('\n').some((line) => line.split(' ')[4] === dir);
+}
+
+const DEV = '/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0';
+const TYPE = `${DEV}/mdev_supported_types/nvidia-222`;
+const UUID = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
+
+/** A small sysfs-like tree: a PCI function with one mdev type, /dev nodes and a tmpfs /etc. */
+function buildTree(): { tree: Kernfs; setInstances: (n: number) => void } {
+  const tree = new Kernfs();
+  tree.mkdir('/sys', 0o755, 'sysfs');
+  tree.mkdir(DEV);
+  let instances = 2;
+  tree.attr(`${DEV}/vendor`, { mode: 0o444, show: () => '0x10de\n' });
+  tree.attr(`${DEV}/config`, { mode: 0o644, size: 256, show: () => new Uint8Array(256).fill(7) });
+  tree.attr(`${DEV}/remove`, { mode: 0o200, store: () => undefined });
+  tree.attr(`${TYPE}/available_instances`, { mode: 0o444, show: () => `${instances}\n` });
+  tree.attr(`${TYPE}/create`, {
+    mode: 0o200,
+    store: (data) => {
+      const uuid = data.toString().trim();
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid)) fail('EINVAL');
+      if (tree.find(`${DEV}/${uuid}`) !== undefined) fail('EEXIST');
+      if (instances === 0) fail('ENOSPC');
+      instances--;
+      tree.mkdir(`${DEV}/${uuid}`);
+      tree.link(`${DEV}/${uuid}/mdev_type`, TYPE);
+      tree.attr(`${DEV}/${uuid}/remove`, {
+        mode: 0o200,
+        store: () => {
+          tree.remove(`${DEV}/${uuid}`);
+          tree.remove(`/sys/bus/mdev/devices/${uuid}`);
+          instances++;
+          return undefined;
+        },
+      });
+      tree.link(`/sys/bus/mdev/devices/${uuid}`, `${DEV}/${uuid}`);
+      return undefined;
+    },
+  });
+  tree.link('/sys/bus/pci/devices/0000:01:00.0', DEV);
+  tree.mkdir('/sys/bus/mdev/devices');
+  tree.mkdir('/dev/vfio', 0o755, 'devtmpfs');
+  tree.chardev('/dev/vfio/vfio', 10, 196, 0o666);
+  tree.mkdir('/etc/mdevctl.d', 0o755, 'tmpfs');
+  tree.file('/etc/motd', 'a\n');
+  return {
+    tree,
+    setInstances: (n) => {
+      instances = n;
+    },
+  };
+}
+
+describe('FUSE server over a real mount', { skip }, () => {
+  let base = '';
+  let mnt = '';
+  let mount: FuseMount;
+  let model: ReturnType<typeof buildTree>;
+  const errors: unknown[] = [];
+
+  before(async () => {
+    base = await mkdtemp(join(tmpdir(), 'vgpuctl-fuse-'));
+    mnt = join(base, 'mnt');
+    await bash(`mkdir -p ${mnt}`);
+    model = buildTree();
+    mount = await mountFuse(treeBackend(model.tree), mnt, { onError: (err) => errors.push(err) });
+  });
+
+  after(async () => {
+    if (mount !== undefined) await mount.unmount();
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('shows sysfs modes and sizes in ls -l and stat', async () => {
+    const ls = await bash(`ls -ln ${mnt}${DEV} | awk 'NR>1 {print $1, $5, $9}'`);
+    assert.equal(ls.code, 0, ls.stderr);
+    const rows = ls.stdout.trim().split('\n');
+    assert.ok(rows.includes('-r--r--r-- 4096 vendor'), ls.stdout);
+    assert.ok(rows.includes('-rw-r--r-- 256 config'), ls.stdout);
+    assert.ok(rows.includes('--w------- 4096 remove'), ls.stdout);
+    assert.ok(rows.includes('drwxr-xr-x 0 mdev_supported_types'), ls.stdout);
+    const link = await bash(`stat -c '%F %a %s' ${mnt}/sys/bus/pci/devices/0000:01:00.0`);
+    assert.equal(link.stdout.trim(), `symbolic link 777 ${'../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0'.length}`);
+    const chr = await bash(`stat -c '%F %t:%T %a' ${mnt}/dev/vfio/vfio`);
+    assert.equal(chr.stdout.trim(), 'character special file a:c4 666');
+  });
+
+  it('cats attributes, binary attributes and follows relative links inside the mount', async () => {
+    const cat = await bash(`cat ${mnt}/sys/bus/pci/devices/0000:01:00.0/vendor`);
+    assert.equal(cat.stdout, '0x10de\n');
+    const bin = await bash(`od -An -tx1 -v ${mnt}${DEV}/config | tr -d ' \\n' | wc -c`);
+    assert.equal(bin.stdout.trim(), '512');
+    const rl = await bash(`readlink ${mnt}/sys/bus/pci/devices/0000:01:00.0; readlink -f ${mnt}/sys/bus/pci/devices/0000:01:00.0`);
+    assert.equal(rl.stdout, `../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0\n${mnt}${DEV}\n`);
+  });
+
+  it('reports a store() errno from write(2): echo bad > create is "Invalid argument"', async () => {
+    const run = await bash(`echo bad > ${mnt}${TYPE}/create`);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /write error: Invalid argument/);
+  });
+
+  it('refuses opening a 0444 attribute for writing and a 0200 one for reading, even as root', async () => {
+    const write = await bash(`echo 1 > ${mnt}${DEV}/vendor`);
+    assert.match(write.stderr, /Permission denied/);
+    const read = await bash(`cat ${mnt}${DEV}/remove`);
+    assert.match(read.stderr, /Permission denied/);
+    const chmod = await bash(`chmod 666 ${mnt}${DEV}/vendor`);
+    assert.match(chmod.stderr, /Operation not permitted/);
+    const mkdir = await bash(`mkdir ${mnt}${DEV}/x`);
+    assert.match(mkdir.stderr, /Operation not permitted/);
+  });
+
+  it('shows a device created by a write at once, and a re-read of available_instances is fresh', async () => {
+    // Prime the kernel's caches: the listing, a negative dentry for the uuid, the counter.
+    const before = await bash(
+      `ls ${mnt}${DEV}; stat ${mnt}${DEV}/${UUID} 2>&1; ls ${mnt}/sys/bus/mdev/devices; cat ${mnt}${TYPE}/available_instances`,
+    );
+    assert.match(before.stdout, /No such file or directory/);
+    assert.match(before.stdout, /\n2\n$/);
+    const run = await bash(
+      `printf ${UUID} > ${mnt}${TYPE}/create && stat -c %F ${mnt}${DEV}/${UUID} && ls ${mnt}/sys/bus/mdev/devices && ` +
+        `cat ${mnt}${TYPE}/available_instances && readlink -f ${mnt}/sys/bus/mdev/devices/${UUID}/mdev_type`,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `directory\n${UUID}\n1\n${mnt}${TYPE}\n`);
+    const again = await bash(`printf ${UUID} > ${mnt}${TYPE}/create`);
+    assert.match(again.stderr, /write error: File exists/);
+    const removed = await bash(
+      `echo 1 > ${mnt}${DEV}/${UUID}/remove && ls -A ${mnt}/sys/bus/mdev/devices && test ! -e ${mnt}${DEV}/${UUID} && cat ${mnt}${TYPE}/available_instances`,
+    );
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, '2\n');
+  });
+
+  it('sees changes the emulated kernel makes outside any request once settled()', async () => {
+    const first = await bash(`cat ${mnt}/etc/motd; stat -c %s ${mnt}/etc/motd; cat ${mnt}${TYPE}/available_instances`);
+    assert.equal(first.stdout, 'a\n2\n2\n');
+    model.tree.file('/etc/motd', 'a much longer message\n');
+    model.setInstances(0);
+    model.tree.attr(`${DEV}/irq`, { mode: 0o444, show: () => '16\n' });
+    await mount.settled();
+    const second = await bash(`cat ${mnt}/etc/motd; cat ${mnt}${TYPE}/available_instances; cat ${mnt}${DEV}/irq`);
+    assert.equal(second.stdout, 'a much longer message\n0\n16\n');
+    model.setInstances(2);
+  });
+
+  it('supports create, write, rename, unlink and rmdir in tmpfs directories', async () => {
+    const dir = `${mnt}/etc/mdevctl.d/0000:01:00.0`;
+    const run = await bash(
+      `mkdir ${dir} && printf '{"mdev_type":"nvidia-222"}' > ${dir}/.${UUID}.tmp && mv ${dir}/.${UUID}.tmp ${dir}/${UUID} && ` +
+        `echo x >> ${dir}/${UUID} && cat ${dir}/${UUID} && ls -A ${dir} && stat -c '%a %s' ${dir}/${UUID}`,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `{"mdev_type":"nvidia-222"}x\n${UUID}\n644 28\n`);
+    const node = model.tree.find(`/etc/mdevctl.d/0000:01:00.0/${UUID}`);
+    assert.equal(node?.kind === 'file' ? node.data.toString() : undefined, '{"mdev_type":"nvidia-222"}x\n');
+    const cleanup = await bash(`rm ${dir}/${UUID} && rmdir ${dir} && ls -A ${mnt}/etc/mdevctl.d`);
+    assert.equal(cleanup.code, 0, cleanup.stderr);
+    assert.equal(cleanup.stdout, '');
+    assert.equal(model.tree.find('/etc/mdevctl.d/0000:01:00.0'), undefined);
+  });
+
+  it('lists directories with . and .. and every child', async () => {
+    const run = await bash(`ls -a ${mnt}${TYPE}`);
+    assert.equal(run.stdout, '.\n..\navailable_instances\ncreate\n');
+  });
+
+  it('had no internal errors', () => {
+    assert.deepEqual(errors, []);
+    assert.equal(mount.stats().internalErrors ?? 0, 0);
+  });
+
+  it('unmounts cleanly: closed resolves and mountinfo no longer lists it', async () => {
+    assert.equal(await mountedAt(mnt), true);
+    await mount.unmount();
+    await mount.closed;
+    assert.equal(await mountedAt(mnt), false);
+  });
+});
+
+describe('stale mounts', { skip }, () => {
+  it('clears the mount of a SIGKILLed server, and leaves a healthy directory alone', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'vgpuctl-fuse-stale-'));
+    const mnt = join(base, 'mnt');
+    try {
+      await bash(`mkdir -p ${mnt}`);
+      assert.equal(await clearStaleMount(mnt), false);
+      const fixture = fileURLToPath(new URL('./serve.fixture.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture, mnt], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((done, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) done();
+        });
+        child.on('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
+      });
+      const alive = await bash(`cat ${mnt}/hello`);
+      assert.equal(alive.stdout, 'hello\n');
+      assert.equal(await clearStaleMount(mnt), false, 'a live server is not stale');
+      const exited = new Promise((done) => child.on('exit', done));
+      child.kill('SIGKILL');
+      await exited;
+      await assert.rejects(readdir(mnt), { code: 'ENOTCONN' });
+      assert.equal(await clearStaleMount(mnt), true);
+      assert.equal(await mountedAt(mnt), false);
+      assert.equal((await stat(mnt)).isDirectory(), true);
+    } finally {
+      await bash(`umount -l ${mnt} 2>/dev/null`);
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
