@@ -6,12 +6,6 @@ import type { AccessContext, DirNode } from './kernfs/nodes.ts';
 import { ROOT_CONTEXT } from './kernfs/nodes.ts';
 import type { EmulatedKernel } from './kernel.ts';
 
-/** A change made through the host port outside sysfs attributes (regular files and directories). */
-export type FileMutation =
-  | { op: 'writeFile'; path: string; data: string; mode: number }
-  | { op: 'mkdir'; path: string }
-  | { op: 'remove'; path: string };
-
 /**
  * The host port over the in-memory emulated kernel. Reads and writes of attributes go
  * through the kernel (open-time checks, one store per write); regular files may be created
@@ -22,7 +16,6 @@ export class EmulatedHost implements HostPort {
   readonly description: string;
   private readonly ctx: AccessContext;
   private readonly tools: boolean;
-  private readonly mutationListeners = new Set<(mutation: FileMutation) => void>();
 
   /**
    * @param options.ctx who accesses the tree (root by default)
@@ -33,12 +26,6 @@ export class EmulatedHost implements HostPort {
     this.tools = options.tools ?? true;
     this.ctx = options.ctx ?? ROOT_CONTEXT;
     this.description = `emulated host "${kernel.scenario.name}"`;
-  }
-
-  /** Observes file and directory changes (the state store journals them). */
-  onMutation(listener: (mutation: FileMutation) => void): () => void {
-    this.mutationListeners.add(listener);
-    return () => this.mutationListeners.delete(listener);
   }
 
   async read(path: string): Promise<Buffer> {
@@ -102,7 +89,6 @@ export class EmulatedHost implements HostPort {
       if (existing !== undefined && existing.kind !== 'file') throw new KernelErrno('EISDIR');
       const mode = options.mode ?? 0o644;
       this.kernel.tree.file(path, data, mode);
-      this.emit({ op: 'writeFile', path, data: Buffer.from(data).toString('utf8'), mode });
     });
   }
 
@@ -117,7 +103,6 @@ export class EmulatedHost implements HostPort {
       this.writableDir(this.kernel.tree.pathOf(node.parent));
       if (node.kind === 'dir' && node.children.size > 0) throw new KernelErrno('ENOTEMPTY');
       this.kernel.tree.remove(path);
-      this.emit({ op: 'remove', path });
     });
   }
 
@@ -140,7 +125,6 @@ export class EmulatedHost implements HostPort {
     }
     this.writableDir(parent);
     this.kernel.tree.mkdir(path);
-    this.emit({ op: 'mkdir', path });
   }
 
   /** Regular files live only in tmpfs-like directories; sysfs refuses them (EPERM on mkdir/create). */
@@ -149,10 +133,6 @@ export class EmulatedHost implements HostPort {
     if (node.kind !== 'dir') throw new KernelErrno('ENOTDIR');
     if (node.fsType === 'sysfs' || node.fsType === 'procfs') throw new KernelErrno('EPERM');
     return node;
-  }
-
-  private emit(mutation: FileMutation): void {
-    for (const listener of this.mutationListeners) listener(mutation);
   }
 
   private io<T>(op: string, path: string, run: () => T): T {

@@ -1,8 +1,10 @@
 /**
- * Persistence of an emulated host between CLI invocations. The state is the scenario plus
- * the journal of every accepted change (sysfs writes and file changes), replayed on load:
- * the kernel model is deterministic, so replay rebuilds exactly the same host. A lock file
- * serialises concurrent invocations so no change is lost.
+ * Persistence of an emulated host between CLI invocations. The state is the scenario, the
+ * journal of every accepted sysfs write (replayed on load: the kernel model is
+ * deterministic, so replay rebuilds exactly the same kernel state), and a snapshot of the
+ * regular files in the host's writable directories (/etc, /run, /var …), whoever wrote them
+ * (vgpuctl through the port, or mdevctl through the FUSE mount). A lock file serialises
+ * concurrent invocations so no change is lost.
  */
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
@@ -11,20 +13,27 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { VgpuctlError } from '../core/errors.ts';
 import { isHostError } from '../host/host-port.ts';
-import { EmulatedHost, type FileMutation } from './emulated-host.ts';
+import { EmulatedHost } from './emulated-host.ts';
 import { KernelErrno } from './kernfs/errno-error.ts';
+import type { Kernfs } from './kernfs/tree.ts';
 import { EmulatedKernel } from './kernel.ts';
 import { Scenario } from './scenario/schema.ts';
 
-const JournalEntry = z.union([
-  z.object({ op: z.literal('write'), path: z.string(), data: z.string() }).strict(),
-  z.object({ op: z.literal('writeFile'), path: z.string(), data: z.string(), mode: z.number().int() }).strict(),
-  z.object({ op: z.literal('mkdir'), path: z.string() }).strict(),
-  z.object({ op: z.literal('remove'), path: z.string() }).strict(),
-]);
+const JournalEntry = z.object({ path: z.string(), data: z.string() }).strict();
 type JournalEntry = z.infer<typeof JournalEntry>;
 
-const StateFile = z.object({ version: z.literal(1), scenario: Scenario, journal: z.array(JournalEntry) }).strict();
+const FileEntry = z.union([
+  z.object({ path: z.string(), dir: z.literal(true), mode: z.number().int() }).strict(),
+  z.object({ path: z.string(), data: z.string(), mode: z.number().int() }).strict(),
+]);
+type FileEntry = z.infer<typeof FileEntry>;
+
+const StateFile = z
+  .object({ version: z.literal(2), scenario: Scenario, journal: z.array(JournalEntry), files: z.array(FileEntry) })
+  .strict();
+
+/** Writable directories whose regular files are part of the saved state. */
+const SNAPSHOT_ROOTS = ['/etc', '/run', '/var', '/root', '/tmp'];
 
 /** Where emulated hosts keep their state: VGPUCTL_STATE_DIR, else $XDG_STATE_HOME/vgpuctl. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -55,13 +64,13 @@ export async function openPersistentEmulator(
   const stateFile = join(options.stateDir, `emulate-${safeKey(options.key)}.json`);
   const release = await acquireLock(`${stateFile}.lock`, options.lockTimeoutMs ?? 10_000);
   try {
-    const journal = await readJournal(stateFile, scenario, options.key);
+    const saved = await readState(stateFile, scenario, options.key);
     const kernel = EmulatedKernel.boot(scenario);
     const host = new EmulatedHost(kernel);
-    replay(kernel, host, journal, options.key);
-    const before = journal.length;
-    kernel.onWrite((path, data) => journal.push({ op: 'write', path, data: data.toString('base64') }));
-    host.onMutation((m: FileMutation) => journal.push(m.op === 'writeFile' ? { ...m } : { op: m.op, path: m.path }));
+    restore(kernel, saved, options.key);
+    const journal = saved.journal;
+    const before = { writes: journal.length, files: JSON.stringify(snapshotFiles(kernel.tree)) };
+    kernel.onWrite((path, data) => journal.push({ path, data: data.toString('base64') }));
     let closed = false;
     const close = async () => {
       if (closed) return;
@@ -74,7 +83,10 @@ export async function openPersistentEmulator(
       stateFile,
       async save() {
         try {
-          if (journal.length !== before) await writeAtomically(stateFile, JSON.stringify({ version: 1, scenario, journal }));
+          const files = snapshotFiles(kernel.tree);
+          if (journal.length !== before.writes || JSON.stringify(files) !== before.files) {
+            await writeAtomically(stateFile, JSON.stringify({ version: 2, scenario, journal, files }));
+          }
         } finally {
           await close();
         }
@@ -99,12 +111,16 @@ export async function resetPersistentEmulator(options: { stateDir: string; key: 
   }
 }
 
-async function readJournal(stateFile: string, scenario: Scenario, key: string): Promise<JournalEntry[]> {
+async function readState(
+  stateFile: string,
+  scenario: Scenario,
+  key: string,
+): Promise<{ journal: JournalEntry[]; files: FileEntry[] }> {
   let text: string;
   try {
     text = await fs.readFile(stateFile, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { journal: [], files: [] };
     throw error;
   }
   let parsed: z.infer<typeof StateFile>;
@@ -119,24 +135,39 @@ async function readJournal(stateFile: string, scenario: Scenario, key: string): 
       details: { stateFile },
     });
   }
-  return parsed.journal;
+  return { journal: parsed.journal, files: parsed.files };
 }
 
-function replay(kernel: EmulatedKernel, host: EmulatedHost, journal: JournalEntry[], key: string): void {
-  for (const [index, entry] of journal.entries()) {
+function restore(kernel: EmulatedKernel, saved: { journal: JournalEntry[]; files: FileEntry[] }, key: string): void {
+  for (const [index, entry] of saved.journal.entries()) {
     try {
-      if (entry.op === 'write') kernel.write(entry.path, Buffer.from(entry.data, 'base64'));
-      else if (entry.op === 'writeFile') kernel.tree.file(entry.path, entry.data, entry.mode);
-      else if (entry.op === 'mkdir') kernel.tree.mkdir(entry.path);
-      else kernel.tree.remove(entry.path);
+      kernel.write(entry.path, Buffer.from(entry.data, 'base64'));
     } catch (cause) {
       if (cause instanceof KernelErrno || isHostError(cause)) {
-        throw corrupt(key, `change ${index + 1} (${entry.op} ${entry.path}) no longer applies`, cause);
+        throw corrupt(key, `write ${index + 1} (${entry.path}) no longer applies`, cause);
       }
       throw cause;
     }
   }
-  void host;
+  for (const entry of saved.files) {
+    if ('dir' in entry) kernel.tree.mkdir(entry.path, entry.mode);
+    else kernel.tree.file(entry.path, Buffer.from(entry.data, 'base64'), entry.mode);
+  }
+}
+
+/** Every directory and regular file below the writable roots, parents before children. */
+function snapshotFiles(tree: Kernfs): FileEntry[] {
+  const entries: FileEntry[] = [];
+  const visit = (path: string): void => {
+    const node = tree.find(path, false);
+    if (node === undefined) return;
+    if (node.kind === 'file') entries.push({ path, data: node.data.toString('base64'), mode: node.mode });
+    if (node.kind !== 'dir' || node.fsType === 'sysfs' || node.fsType === 'procfs') return;
+    entries.push({ path, dir: true, mode: node.mode });
+    for (const name of [...node.children.keys()].sort()) visit(`${path}/${name}`);
+  };
+  for (const root of SNAPSHOT_ROOTS) visit(root);
+  return entries;
 }
 
 function corrupt(key: string, state: string, cause: unknown): VgpuctlError {

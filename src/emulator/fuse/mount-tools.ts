@@ -2,8 +2,9 @@
  * Mount-side helpers: can we mount FUSE here, run mount(8)/umount(8) without blocking, and
  * clear a mount whose server died (every access then fails with ENOTCONN until unmounted).
  */
-import { spawn } from 'node:child_process';
+
 import type { StdioOptions } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';

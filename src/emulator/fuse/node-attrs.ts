@@ -24,7 +24,8 @@ export function typeBits(node: Node): number {
       return S_IF.LNK;
     case 'chardev':
       return S_IF.CHR;
-    default:
+    case 'attr':
+    case 'file':
       return S_IF.REG;
   }
 }
@@ -38,7 +39,8 @@ export function direntType(node: Node): number {
       return DT.LNK;
     case 'chardev':
       return DT.CHR;
-    default:
+    case 'attr':
+    case 'file':
       return DT.REG;
   }
 }

@@ -79,7 +79,15 @@ describe('FUSE protocol codec', () => {
   it('round-trips a request header and NUL-separated names', () => {
     const body = Buffer.from('old\0new\0');
     const req = decodeRequest(encodeRequest(OP.LOOKUP, 99n, 5, body, { uid: 1000, gid: 100, pid: 4242 }));
-    assert.deepEqual(req.header, { len: 48, opcode: OP.LOOKUP, unique: 99n, nodeid: 5, uid: 1000, gid: 100, pid: 4242 });
+    assert.deepEqual(req.header, {
+      len: 48,
+      opcode: OP.LOOKUP,
+      unique: 99n,
+      nodeid: 5,
+      uid: 1000,
+      gid: 100,
+      pid: 4242,
+    });
     assert.deepEqual(decodeNames(req.body, 2), ['old', 'new']);
   });
 

@@ -121,7 +121,10 @@ describe('FUSE server over a real mount', { skip }, () => {
     assert.ok(rows.includes('--w------- 4096 remove'), ls.stdout);
     assert.ok(rows.includes('drwxr-xr-x 0 mdev_supported_types'), ls.stdout);
     const link = await bash(`stat -c '%F %a %s' ${mnt}/sys/bus/pci/devices/0000:01:00.0`);
-    assert.equal(link.stdout.trim(), `symbolic link 777 ${'../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0'.length}`);
+    assert.equal(
+      link.stdout.trim(),
+      `symbolic link 777 ${'../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0'.length}`,
+    );
     const chr = await bash(`stat -c '%F %t:%T %a' ${mnt}/dev/vfio/vfio`);
     assert.equal(chr.stdout.trim(), 'character special file a:c4 666');
   });
@@ -131,7 +134,9 @@ describe('FUSE server over a real mount', { skip }, () => {
     assert.equal(cat.stdout, '0x10de\n');
     const bin = await bash(`od -An -tx1 -v ${mnt}${DEV}/config | tr -d ' \\n' | wc -c`);
     assert.equal(bin.stdout.trim(), '512');
-    const rl = await bash(`readlink ${mnt}/sys/bus/pci/devices/0000:01:00.0; readlink -f ${mnt}/sys/bus/pci/devices/0000:01:00.0`);
+    const rl = await bash(
+      `readlink ${mnt}/sys/bus/pci/devices/0000:01:00.0; readlink -f ${mnt}/sys/bus/pci/devices/0000:01:00.0`,
+    );
     assert.equal(rl.stdout, `../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0\n${mnt}${DEV}\n`);
   });
 

@@ -383,7 +383,8 @@ export class FuseSession {
         { ino: dir.ino, name: '.', type: DT.DIR },
         { ino: (dir.parent ?? dir).ino, name: '..', type: DT.DIR },
       ];
-      for (const child of dir.children.values()) entries.push({ ino: child.ino, name: child.name, type: direntType(child) });
+      for (const child of dir.children.values())
+        entries.push({ ino: child.ino, name: child.name, type: direntType(child) });
       handle.entries = entries;
     }
     return encodeDirents(handle.entries, offset, size);

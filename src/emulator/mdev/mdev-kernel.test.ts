@@ -1,8 +1,8 @@
 /** The mdev core and vendor drivers inside the real EmulatedKernel (conformance #18–#25). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KernelErrno } from '../kernfs/errno-error.ts';
 import { EmulatedKernel } from '../kernel.ts';
+import { KernelErrno } from '../kernfs/errno-error.ts';
 import { Scenario } from '../scenario/schema.ts';
 
 const UUID = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
@@ -30,18 +30,27 @@ describe('mdev in the emulated kernel', () => {
   test('samples: create, group, /dev/vfio, remove (#18, #19, #23, #24)', () => {
     const k = boot({ name: 'samples-it', samples: ['mtty', 'mdpy'] });
     assert.equal(text(k, `${MTTY2}/available_instances`), '12\n');
-    assert.equal(errnoOf(() => k.read(`${MTTY2}/create`)), 'EACCES');
+    assert.equal(
+      errnoOf(() => k.read(`${MTTY2}/create`)),
+      'EACCES',
+    );
     assert.equal(k.write(`${MTTY2}/create`, `${UUID}\n`), 37);
     const dev = `/sys/bus/mdev/devices/${UUID}`;
     const group = k.tree.realpath(`${dev}/iommu_group`).split('/').pop() ?? '';
     assert.deepEqual([...k.tree.dir(`/sys/kernel/iommu_groups/${group}/devices`).children.keys()], [UUID]);
     assert.ok(k.tree.find(`/dev/vfio/${group}`));
     assert.equal(text(k, `${dev}/uevent`), 'DRIVER=mtty\n');
-    assert.equal(errnoOf(() => k.write(`${MTTY2}/create`, UUID.toUpperCase())), 'EEXIST');
+    assert.equal(
+      errnoOf(() => k.write(`${MTTY2}/create`, UUID.toUpperCase())),
+      'EEXIST',
+    );
     assert.equal(k.write(`${dev}/remove`, '1\n'), 2);
     assert.equal(k.tree.find(`/dev/vfio/${group}`), undefined);
     assert.equal(k.tree.find(`/sys/kernel/iommu_groups/${group}`), undefined);
-    assert.equal(errnoOf(() => k.write(`${dev}/remove`, '1\n')), 'ENOENT');
+    assert.equal(
+      errnoOf(() => k.write(`${dev}/remove`, '1\n')),
+      'ENOENT',
+    );
   });
 
   test('a T4 in classic mdev mode with a pre-created vGPU keeps the framebuffer rule', () => {
@@ -52,7 +61,10 @@ describe('mdev in the emulated kernel', () => {
     const types = '/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types';
     assert.equal(text(k, `${types}/nvidia-222/available_instances`), '15\n');
     assert.equal(text(k, `${types}/nvidia-223/available_instances`), '0\n');
-    assert.equal(errnoOf(() => k.write(`${types}/nvidia-223/create`, '11111111-2222-4333-8444-555555555555')), 'EINVAL');
+    assert.equal(
+      errnoOf(() => k.write(`${types}/nvidia-223/create`, '11111111-2222-4333-8444-555555555555')),
+      'EINVAL',
+    );
     assert.equal(k.tree.realpath(`/sys/bus/mdev/devices/${UUID}/driver`), '/sys/bus/mdev/drivers/nvidia-vgpu-vfio');
   });
 
@@ -81,6 +93,7 @@ describe('mdev in the emulated kernel', () => {
   test('nvidia-smi -q -x reports the bound GPUs', () => {
     const k = boot({ name: 'smi-it', gpus: [{ address: '0000:3b:00.0', model: 'tesla-t4', vgpu: 'mdev' }] });
     const result = k.exec('nvidia-smi', ['-q', '-x']);
+    assert.ok(result, 'nvidia-smi is installed');
     assert.equal(result.status, 0);
     assert.match(result.stdout, /<gpu id="00000000:3B:00.0">/);
     assert.match(result.stdout, /<host_vgpu_mode>Non SR-IOV<\/host_vgpu_mode>/);

@@ -182,7 +182,8 @@ export class PciCore {
       if (!dev.path.startsWith(prefix) || dev.isVf) continue;
       for (const res of dev.spec.resources.values()) {
         if ((res.flags & 0x200) === 0) continue;
-        const key = (res.flags & 0x2000) !== 0 ? 'pref' : 'mem';
+        // Expansion ROMs (IORESOURCE_READONLY) are placed in the non-prefetchable window.
+        const key = (res.flags & 0x2000) !== 0 && (res.flags & 0x4000) === 0 ? 'pref' : 'mem';
         const span = spans[key];
         spans[key] = {
           start: span === undefined || res.start < span.start ? res.start : span.start,

@@ -1,0 +1,281 @@
+/** The dispatcher driven with hand-made requests, no mount needed. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ERRNO } from '../../host/errno.ts';
+import { fail } from '../kernfs/errno-error.ts';
+import { Kernfs } from '../kernfs/tree.ts';
+import { INIT_FLAG, NOTIFY, O, OP, SIZE } from './abi.ts';
+import { treeBackend } from './backend.ts';
+import { decodeDirents, decodeOutHeader, encodeRequest } from './protocol.ts';
+import { FuseSession } from './session.ts';
+
+interface Out {
+  error: number;
+  body: Buffer;
+}
+
+/** A session whose replies and notifications are captured; notifications complete when `release()` runs. */
+function harness(tree: Kernfs, cacheSec = 60) {
+  const log: string[] = [];
+  const replies = new Map<bigint, Out>();
+  const notes: Buffer[] = [];
+  const held: Array<() => void> = [];
+  const session = new FuseSession(
+    treeBackend(tree),
+    {
+      reply(buf) {
+        const h = decodeOutHeader(buf);
+        log.push(`reply ${h.unique}`);
+        replies.set(h.unique, { error: h.error === 0 ? 0 : -h.error, body: buf.subarray(SIZE.OUT_HEADER) });
+      },
+      notify(bufs, then) {
+        log.push(`notify ${bufs.length}`);
+        notes.push(...bufs);
+        if (then !== undefined) held.push(then);
+      },
+    },
+    { owner: { uid: 0, gid: 0 }, cacheSec },
+  );
+  let unique = 1n;
+  const send = (op: number, nodeid: number, body?: Buffer, uid = 0): Out | undefined => {
+    const id = unique++;
+    session.handle(encodeRequest(op, id, nodeid, body, { uid, gid: 0, pid: 1 }));
+    return replies.get(id);
+  };
+  const init = Buffer.alloc(64);
+  init.writeUInt32LE(7, 0);
+  init.writeUInt32LE(45, 4);
+  init.writeUInt32LE(0xffffffff, 12);
+  send(OP.INIT, 0, init);
+  const lookup = (parent: number, name: string) => {
+    const out = send(OP.LOOKUP, parent, Buffer.from(`${name}\0`));
+    return { error: out?.error ?? -1, nodeid: out?.error === 0 ? Number(out.body.readBigUInt64LE(0)) : 0, out };
+  };
+  const open = (nodeid: number, flags: number) => {
+    const body = Buffer.alloc(8);
+    body.writeUInt32LE(flags, 0);
+    const out = send(OP.OPEN, nodeid, body);
+    return { error: out?.error ?? -1, fh: out?.error === 0 ? Number(out.body.readBigUInt64LE(0)) : 0, out };
+  };
+  const read = (nodeid: number, fh: number, offset: number, size = 4096, op: number = OP.READ) => {
+    const body = Buffer.alloc(SIZE.READ_IN);
+    body.writeBigUInt64LE(BigInt(fh), 0);
+    body.writeBigUInt64LE(BigInt(offset), 8);
+    body.writeUInt32LE(size, 16);
+    return send(op, nodeid, body);
+  };
+  const write = (nodeid: number, fh: number, data: string) => {
+    const body = Buffer.alloc(SIZE.WRITE_IN + data.length);
+    body.writeBigUInt64LE(BigInt(fh), 0);
+    body.writeUInt32LE(data.length, 16);
+    body.write(data, SIZE.WRITE_IN);
+    return send(OP.WRITE, nodeid, body);
+  };
+  const release = () => {
+    for (const then of held.splice(0)) then();
+  };
+  return { session, send, lookup, open, read, write, release, replies, notes, log };
+}
+
+describe('FuseSession', () => {
+  it('answers INIT with 7.31 and only the flags the kernel offered', () => {
+    const tree = new Kernfs();
+    const replies: Buffer[] = [];
+    const session = new FuseSession(
+      treeBackend(tree),
+      { reply: (b) => replies.push(b), notify: () => {} },
+      { owner: { uid: 0, gid: 0 }, cacheSec: 1 },
+    );
+    const init = Buffer.alloc(64);
+    init.writeUInt32LE(7, 0);
+    init.writeUInt32LE(45, 4);
+    init.writeUInt32LE(128 * 1024, 8);
+    init.writeUInt32LE(INIT_FLAG.ASYNC_READ | INIT_FLAG.DO_READDIRPLUS, 12);
+    session.handle(encodeRequest(OP.INIT, 1n, 0, init));
+    const body = (replies[0] as Buffer).subarray(SIZE.OUT_HEADER);
+    assert.equal(body.readUInt32LE(0), 7);
+    assert.equal(body.readUInt32LE(4), 31);
+    assert.equal(body.readUInt32LE(8), 128 * 1024);
+    assert.equal(body.readUInt32LE(12), INIT_FLAG.ASYNC_READ);
+    assert.equal(body.readUInt32LE(20), 128 * 1024);
+  });
+
+  it('maps node ids to inodes, caches misses as negative entries and answers ENOENT for stale ids', () => {
+    const tree = new Kernfs();
+    const vendor = tree.attr('/sys/dev/vendor', { mode: 0o444, show: () => '0x10de\n' });
+    const h = harness(tree);
+    const sys = h.lookup(1, 'sys');
+    const dev = h.lookup(sys.nodeid, 'dev');
+    const v = h.lookup(dev.nodeid, 'vendor');
+    assert.equal(v.nodeid, vendor.ino);
+    assert.equal(v.out?.body.readUInt32LE(40 + 60), 0o100444);
+    assert.equal(Number(v.out?.body.readBigUInt64LE(40 + 8)), 4096);
+    const miss = h.lookup(dev.nodeid, 'nope');
+    assert.equal(miss.error, 0);
+    assert.equal(miss.nodeid, 0, 'negative entry');
+    tree.remove('/sys/dev/vendor');
+    assert.equal(h.send(OP.GETATTR, v.nodeid, Buffer.alloc(16))?.error, ERRNO.ENOENT);
+    const uncached = harness(tree, 0);
+    const s = uncached.lookup(1, 'sys');
+    assert.equal(uncached.lookup(s.nodeid, 'nope').error, ERRNO.ENOENT);
+  });
+
+  it('drops forgotten ids without replying', () => {
+    const tree = new Kernfs();
+    tree.mkdir('/a');
+    const h = harness(tree);
+    const a = h.lookup(1, 'a');
+    h.lookup(1, 'a');
+    const forget = Buffer.alloc(8);
+    forget.writeBigUInt64LE(1n, 0);
+    assert.equal(h.send(OP.FORGET, a.nodeid, forget), undefined);
+    assert.equal(h.send(OP.GETATTR, a.nodeid, Buffer.alloc(16))?.error, 0, 'one lookup left');
+    assert.equal(h.send(OP.FORGET, a.nodeid, forget), undefined);
+    assert.equal(h.send(OP.GETATTR, a.nodeid, Buffer.alloc(16))?.error, ERRNO.ENOENT);
+  });
+
+  it('checks permissions at open as kernfs does, even for root', () => {
+    const tree = new Kernfs();
+    const ro = tree.attr('/ro', { mode: 0o444, show: () => 'x\n' });
+    const wo = tree.attr('/wo', { mode: 0o200, store: () => undefined });
+    const h = harness(tree);
+    h.lookup(1, 'ro');
+    h.lookup(1, 'wo');
+    assert.equal(h.open(ro.ino, O.WRONLY).error, ERRNO.EACCES);
+    assert.equal(h.open(wo.ino, O.RDONLY).error, ERRNO.EACCES);
+    assert.equal(h.open(wo.ino, O.RDWR).error, ERRNO.EACCES);
+    assert.equal(h.open(ro.ino, O.RDONLY).error, 0);
+  });
+
+  it('snapshots show() at a read from offset 0 and continues from the snapshot', () => {
+    const tree = new Kernfs();
+    let value = 9;
+    const attr = tree.attr('/counter', { mode: 0o444, show: () => `value ${value}\n` });
+    const h = harness(tree);
+    h.lookup(1, 'counter');
+    const { fh } = h.open(attr.ino, O.RDONLY);
+    assert.equal(h.read(attr.ino, fh, 0, 3)?.body.toString(), 'val');
+    value = 10;
+    assert.equal(h.read(attr.ino, fh, 3)?.body.toString(), 'ue 9\n', 'same text continues');
+    assert.equal(h.read(attr.ino, fh, 8)?.body.length, 0);
+    assert.equal(h.read(attr.ino, fh, 0)?.body.toString(), 'value 10\n', 'rewind re-runs show()');
+  });
+
+  it('turns a store() errno into the WRITE reply and returns its count', () => {
+    const tree = new Kernfs();
+    const attr = tree.attr('/create', {
+      mode: 0o200,
+      store: (data) => (data.toString() === 'ok\n' ? 2 : fail('EINVAL')),
+    });
+    const h = harness(tree);
+    h.lookup(1, 'create');
+    const { fh } = h.open(attr.ino, O.WRONLY);
+    assert.equal(h.write(attr.ino, fh, 'bad\n')?.error, ERRNO.EINVAL);
+    const ok = h.write(attr.ino, fh, 'ok\n');
+    assert.equal(ok?.error, 0);
+    assert.equal(ok?.body.readUInt32LE(0), 2);
+  });
+
+  it('holds the reply of a store() that adds nodes until their invalidations are written', () => {
+    const tree = new Kernfs();
+    tree.mkdir('/devices');
+    const attr = tree.attr('/create', {
+      mode: 0o200,
+      store: (data) => {
+        tree.mkdir(`/devices/${data.toString().trim()}`);
+        tree.mkdir(`/elsewhere/${data.toString().trim()}`);
+        return undefined;
+      },
+    });
+    const h = harness(tree);
+    const devices = h.lookup(1, 'devices');
+    h.lookup(devices.nodeid, 'u1'); // a negative dentry the kernel now caches
+    h.lookup(1, 'create');
+    const { fh } = h.open(attr.ino, O.WRONLY);
+    h.log.length = 0;
+    const reply = h.write(attr.ino, fh, 'u1\n');
+    assert.equal(reply, undefined, 'reply waits for the notifier');
+    // /devices/u1 and the new /elsewhere (under the root); /elsewhere/u1's parent is unknown.
+    assert.deepEqual(h.log, ['notify 2']);
+    const names = h.notes.map((n) => {
+      assert.equal(n.readInt32LE(4), NOTIFY.INVAL_ENTRY);
+      return `${n.readBigUInt64LE(16)}/${n.toString('utf8', 32, n.length - 1)}`;
+    });
+    assert.deepEqual(names, [`${devices.nodeid}/u1`, '1/elsewhere']);
+    h.release();
+    assert.deepEqual(h.log, ['notify 2', 'reply 6']);
+    assert.equal(h.replies.get(6n)?.error, 0);
+  });
+
+  it('replies before notifying for requests that may hold the directory lock', () => {
+    const tree = new Kernfs();
+    tree.mkdir('/etc', 0o755, 'tmpfs');
+    const h = harness(tree);
+    const etc = h.lookup(1, 'etc');
+    h.log.length = 0;
+    const mkdir = Buffer.concat([Buffer.alloc(8), Buffer.from('d\0')]);
+    mkdir.writeUInt32LE(0o777, 0);
+    mkdir.writeUInt32LE(0o022, 4);
+    const out = h.send(OP.MKDIR, etc.nodeid, mkdir);
+    assert.equal(out?.error, 0);
+    assert.equal(h.log[0]?.startsWith('reply'), true);
+    assert.equal(tree.find('/etc/d')?.mode, 0o755);
+  });
+
+  it('refuses directory operations in sysfs directories and unknown opcodes', () => {
+    const tree = new Kernfs();
+    tree.mkdir('/sys', 0o755, 'sysfs');
+    const h = harness(tree);
+    const sys = h.lookup(1, 'sys');
+    const mkdir = Buffer.concat([Buffer.alloc(8), Buffer.from('d\0')]);
+    assert.equal(h.send(OP.MKDIR, sys.nodeid, mkdir)?.error, ERRNO.EPERM);
+    assert.equal(h.send(OP.UNLINK, sys.nodeid, Buffer.from('x\0'))?.error, ERRNO.EPERM);
+    assert.equal(h.send(OP.GETXATTR, sys.nodeid, Buffer.alloc(8))?.error, ERRNO.ENOSYS);
+    assert.equal(h.send(999, sys.nodeid)?.error, ERRNO.ENOSYS);
+  });
+
+  it('keeps READDIR offsets stable while the directory changes', () => {
+    const tree = new Kernfs();
+    for (const name of ['a', 'b', 'c', 'd']) tree.file(`/dir/${name}`, name);
+    const h = harness(tree);
+    const dir = h.lookup(1, 'dir');
+    const fh = Number(h.send(OP.OPENDIR, dir.nodeid, Buffer.alloc(8))?.body.readBigUInt64LE(0));
+    const first = decodeDirents(h.read(dir.nodeid, fh, 0, 32 * 3, OP.READDIR)?.body ?? Buffer.alloc(0));
+    assert.deepEqual(
+      first.map((e) => e.name),
+      ['.', '..', 'a'],
+    );
+    tree.remove('/dir/b');
+    const rest = decodeDirents(
+      h.read(dir.nodeid, fh, first.at(-1)?.off ?? 0, 4096, OP.READDIR)?.body ?? Buffer.alloc(0),
+    );
+    assert.deepEqual(
+      rest.map((e) => e.name),
+      ['b', 'c', 'd'],
+    );
+    const again = decodeDirents(h.read(dir.nodeid, fh, 0, 4096, OP.READDIR)?.body ?? Buffer.alloc(0));
+    assert.deepEqual(
+      again.map((e) => e.name),
+      ['.', '..', 'a', 'c', 'd'],
+    );
+  });
+
+  it('renames in tmpfs keeping the node id, and refuses chmod', () => {
+    const tree = new Kernfs();
+    tree.mkdir('/etc', 0o755, 'tmpfs');
+    const file = tree.file('/etc/a.tmp', '{}');
+    const h = harness(tree);
+    const etc = h.lookup(1, 'etc');
+    h.lookup(etc.nodeid, 'a.tmp');
+    const rename = Buffer.concat([Buffer.alloc(8), Buffer.from('a.tmp\0a\0')]);
+    rename.writeBigUInt64LE(BigInt(etc.nodeid), 0);
+    assert.equal(h.send(OP.RENAME, etc.nodeid, rename)?.error, 0);
+    assert.equal(tree.find('/etc/a'), file);
+    assert.equal(tree.find('/etc/a.tmp'), undefined);
+    assert.equal(h.send(OP.GETATTR, file.ino, Buffer.alloc(16))?.error, 0, 'same node id still valid');
+    const setattr = Buffer.alloc(SIZE.SETATTR_IN);
+    setattr.writeUInt32LE(1, 0); // FATTR_MODE
+    setattr.writeUInt32LE(0o600, 68);
+    assert.equal(h.send(OP.SETATTR, file.ino, setattr)?.error, ERRNO.EPERM);
+  });
+});
