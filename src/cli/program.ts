@@ -6,8 +6,10 @@ import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { isVgpuctlError, VgpuctlError } from '../core/errors.ts';
 import { isHostError } from '../host/host-port.ts';
 import type { CommandResult } from './command-result.ts';
-import { type CommandContext, finish, type GlobalOptions, openContext } from './context.ts';
-import { resetCommand, scenariosCommand, writeTreeCommand } from './commands/emulate.ts';
+import { runInsideNamespace } from '../emulator/sandbox/inside-namespace.ts';
+import { runInNewNamespace } from '../emulator/sandbox/run-sandboxed.ts';
+import { type CommandContext, finish, type GlobalOptions, loadScenarioArgument, openContext } from './context.ts';
+import { mountCommand, resetCommand, scenariosCommand, writeTreeCommand } from './commands/emulate.ts';
 import { COMMAND_MODULES } from './commands/index.ts';
 import { listCommand } from './commands/list.ts';
 import { showCommand } from './commands/show.ts';
@@ -21,9 +23,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   let exitCode = 0;
 
   const emit = (result: CommandResult) => {
-    process.stdout.write(`${globals.json ? JSON.stringify(result.data, null, 2) : result.text}\n`);
+    const out = globals.json ? JSON.stringify(result.data, null, 2) : result.text;
+    if (out !== '') process.stdout.write(`${out}\n`);
     exitCode = result.exitCode ?? 0;
   };
+  const log = (line: string) => process.stderr.write(`vgpuctl: ${line}\n`);
   const withHost = async (run: (context: CommandContext) => Promise<CommandResult>) => {
     const context = await openContext(globals, env);
     let ok = false;
@@ -79,6 +83,54 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .argument('<dir>', 'target directory')
     .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
     .action(async (dir, options) => emit(await writeTreeCommand(dir, options.scenario, env)));
+
+  emulate
+    .command('mount')
+    .description('serve an emulated host as a real filesystem at DIR until interrupted (needs root and /dev/fuse)')
+    .argument('<dir>', 'mount point (an existing directory)')
+    .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
+    .action(async (dir, options) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        globals = { ...globals, emulate: options.scenario ?? globals.emulate ?? true };
+        await withHost(async (context) => mountCommand(context, dir, log, stop.signal));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+  emulate
+    .command('run')
+    .description('run a command in a private mount namespace where /sys, /dev/vfio and /etc/mdevctl.d show an emulated host')
+    .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
+    .argument('<command...>', 'the command and its arguments (put -- before them)')
+    .action(async (command, options) => {
+      const scenario = options.scenario ?? (typeof globals.emulate === 'string' ? globals.emulate : 'lab');
+      await loadScenarioArgument(scenario); // fail here, with a clear message, before any namespace exists
+      const status = await runInNewNamespace(
+        { execPath: process.execPath, prefix: [new URL('../../bin/vgpuctl', import.meta.url).pathname] },
+        (work) => ['emulate', '__sandbox', '--work', work, '--scenario', scenario, '--', ...command],
+        env,
+      );
+      emit({ data: { status }, text: '', exitCode: status });
+    });
+  emulate
+    .command('__sandbox', { hidden: true })
+    .requiredOption('--work <dir>')
+    .requiredOption('--scenario <scenario>')
+    .argument('<command...>')
+    .action(async (command, options) => {
+      globals = { ...globals, emulate: options.scenario };
+      await withHost(async (context) => {
+        const kernel = context.emulator?.kernel;
+        if (kernel === undefined) throw new VgpuctlError('INTERNAL', 'Cannot run the sandbox: no emulated host');
+        const status = await runInsideNamespace(kernel, command, { work: options.work }, globals.debug ? log : () => {});
+        return { data: { status }, text: '', exitCode: status };
+      });
+    });
 
   for (const register of COMMAND_MODULES) register(program, { withHost, emit, env });
 

@@ -8,25 +8,35 @@ import { VgpuctlError } from '../core/errors.ts';
 import type { Errno } from '../host/errno.ts';
 import type { ExecResult } from '../host/host-port.ts';
 import { getModel } from './catalog/models.ts';
+import { createI915Driver } from './drivers/i915/index.ts';
 import { createNvidiaDriver, emulateNvidiaSmi } from './drivers/nvidia/index.ts';
 import { registerVramInfo } from './drivers/nvidia/vram-info.ts';
-import type { IommuGroup, KernelServices, KernelVersion, MdevCore, PciDriver, PciFunction, Uevent } from './kernel-api.ts';
+import { loadFakeNvidiaVgpu } from './fake-nvidia/index.ts';
+import type {
+  IommuGroup,
+  KernelServices,
+  KernelVersion,
+  MdevCore,
+  PciDriver,
+  PciFunction,
+  Uevent,
+} from './kernel-api.ts';
 import { fail, KernelErrno } from './kernfs/errno-error.ts';
 import type { AccessContext } from './kernfs/nodes.ts';
 import { ROOT_CONTEXT } from './kernfs/nodes.ts';
 import { checkOpen, Kernfs, readNode, writeNode } from './kernfs/tree.ts';
 import { createMdevCore } from './mdev/mdev-core.ts';
 import {
-  createPciStubDriver,
   createPcieportDriver,
+  createPciStubDriver,
   createSndHdaIntelDriver,
   createVfioPciDriver,
 } from './pci/builtin-drivers.ts';
 import type { IommuGroupImpl } from './pci/iommu-groups.ts';
 import { IommuGroups } from './pci/iommu-groups.ts';
 import { layoutHost } from './pci/layout.ts';
-import type { PciDev } from './pci/pci-dev.ts';
 import { PciCore } from './pci/pci-core.ts';
+import type { PciDev } from './pci/pci-dev.ts';
 import { Vfio } from './pci/vfio.ts';
 import { loadSample } from './samples/index.ts';
 import type { GpuSpec, Scenario } from './scenario/schema.ts';
@@ -86,7 +96,10 @@ export class EmulatedKernel {
       enableVfs: (pf, numVfs) => this.pci.enableVfs(this.devOf(pf), numVfs),
       disableVfs: (pf) => this.pci.disableVfs(this.devOf(pf)),
       allocIommuGroup: (memberName, memberPath, options) => {
-        const group = this.iommu.obtain(undefined, { type: 'unknown', ...(options?.name === undefined ? {} : { name: options.name }) });
+        const group = this.iommu.obtain(undefined, {
+          type: 'unknown',
+          ...(options?.name === undefined ? {} : { name: options.name }),
+        });
         this.iommu.add(group, memberName, memberPath);
         return group;
       },
@@ -100,7 +113,13 @@ export class EmulatedKernel {
     };
     this.services = services;
     mdev = createMdevCore(() => services);
-    this.pci = new PciCore({ tree, services: () => services, uevent, iommu: iommuOn ? this.iommu : undefined, vfio: this.vfio });
+    this.pci = new PciCore({
+      tree,
+      services: () => services,
+      uevent,
+      iommu: iommuOn ? this.iommu : undefined,
+      vfio: this.vfio,
+    });
     if (iommuOn) {
       const name = scenario.iommu === 'intel' ? 'dmar0' : 'ivhd0';
       tree.attr(`/sys/devices/virtual/iommu/${name}/uevent`, { mode: 0o644, show: () => '', store: (d) => d.length });
@@ -156,7 +175,13 @@ export class EmulatedKernel {
       const gpu = entry.gpu;
       if (!entry.primary || gpu?.virtualVramMiB === undefined) return;
       const model = entry.spec.model;
-      registerVramInfo(this.services, created[i] as PciDev, model.vramMiB ?? 0, gpu.virtualVramMiB, model.marketingName);
+      registerVramInfo(
+        this.services,
+        created[i] as PciDev,
+        model.vramMiB ?? 0,
+        gpu.virtualVramMiB,
+        model.marketingName,
+      );
     });
   }
 
@@ -172,7 +197,8 @@ export class EmulatedKernel {
     }
     for (const gpu of scenario.gpus) {
       const base = `/sys/bus/pci/devices/${gpu.address}`;
-      if (gpu.sriovNumVfs !== undefined && gpu.sriovNumVfs > 0) this.write(`${base}/sriov_numvfs`, `${gpu.sriovNumVfs}\n`);
+      if (gpu.sriovNumVfs !== undefined && gpu.sriovNumVfs > 0)
+        this.write(`${base}/sriov_numvfs`, `${gpu.sriovNumVfs}\n`);
       const pf = this.pci.devices.get(gpu.address);
       (gpu.mdevs ?? []).forEach((mdev, i) => {
         // sriov-mdev: one vGPU per VF, in VF order.
@@ -182,9 +208,13 @@ export class EmulatedKernel {
       for (const vgpu of gpu.vendorVgpus ?? []) {
         const vf = pf?.vfs[vgpu.vf];
         if (vf === undefined) {
-          throw new VgpuctlError('SCENARIO_INVALID', `Cannot load scenario "${scenario.name}": ${gpu.address}: VF ${vgpu.vf} is not enabled`, {
-            hint: 'Raise sriovNumVfs so that the VF exists',
-          });
+          throw new VgpuctlError(
+            'SCENARIO_INVALID',
+            `Cannot load scenario "${scenario.name}": ${gpu.address}: VF ${vgpu.vf} is not enabled`,
+            {
+              hint: 'Raise sriovNumVfs so that the VF exists',
+            },
+          );
         }
         this.write(`${vf.path}/nvidia/current_vgpu_type`, `${vgpu.typeId}\n`);
       }
@@ -237,7 +267,9 @@ export class EmulatedKernel {
 
   private hasNvidiaSmi(): boolean {
     if (this.scenario.nvidiaSmi !== undefined) return this.scenario.nvidiaSmi;
-    return this.pci.driver('nvidia') !== undefined && [...this.pci.devices.values()].some((d) => d.driver?.name === 'nvidia');
+    return (
+      this.pci.driver('nvidia') !== undefined && [...this.pci.devices.values()].some((d) => d.driver?.name === 'nvidia')
+    );
   }
 
   /** Observes accepted writes (the state journal). Returns the unsubscribe function. */
@@ -257,23 +289,6 @@ export class EmulatedKernel {
     if (group === undefined) fail('ENOENT', `IOMMU group ${groupId}`);
     group.inUse = inUse;
   }
-}
-
-// TODO(wiring): replace with the mdev engineer's drivers/i915 and fake-nvidia once they exist.
-function createI915Driver(_gpus: ReadonlyMap<string, GpuSpec>): PciDriver {
-  return {
-    name: 'i915',
-    module: 'i915',
-    driverManagedDma: false,
-    overrideOnly: false,
-    matchStatic: (dev) => dev.vendor === 0x8086 && dev.classCode >> 8 === 0x0300,
-    probe: () => undefined,
-    remove: () => undefined,
-  };
-}
-
-function loadFakeNvidiaVgpu(_kernel: KernelServices, _options: { instances: number }): void {
-  throw new Error('fake-nvidia module not wired yet');
 }
 
 /** Marks modules loaded: /sys/module/<name>/initstate reads `live`. */

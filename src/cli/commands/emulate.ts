@@ -3,7 +3,9 @@ import { VgpuctlError } from '../../core/errors.ts';
 import { EmulatedKernel } from '../../emulator/kernel.ts';
 import { builtinScenarioNames, resolveScenario } from '../../emulator/scenario/load.ts';
 import { defaultStateDir, resetPersistentEmulator } from '../../emulator/state-store.ts';
+import { type ServeResult, serveMount } from '../../emulator/sandbox/serve-mount.ts';
 import { writeTreeTo } from '../../emulator/write-tree.ts';
+import type { CommandContext } from '../context.ts';
 import type { CommandResult } from '../command-result.ts';
 import { DEFAULT_SCENARIO, loadScenarioArgument, openContext } from '../context.ts';
 
@@ -58,5 +60,22 @@ export async function writeTreeCommand(
   return {
     data: { dir: target, scenario: name },
     text: `Wrote emulated host "${name}" to ${target}\nTry: vgpuctl list --root ${target}\n     lspci -A linux-sysfs -O sysfs.path=${target}/sys/bus/pci -nn`,
+  };
+}
+
+/** `vgpuctl emulate mount DIR`: serve the emulated host until stopped, then save its state. */
+export async function mountCommand(
+  context: CommandContext,
+  dir: string,
+  log: (line: string) => void,
+  stop: AbortSignal,
+): Promise<CommandResult<ServeResult>> {
+  if (context.emulator === undefined) {
+    throw new VgpuctlError('USAGE', 'Cannot mount a host that is not emulated', { hint: 'Use --scenario or --emulate' });
+  }
+  const result = await serveMount(context.emulator, dir, log, stop);
+  return {
+    data: result,
+    text: `Unmounted ${result.mountpoint} (${result.stoppedBy === 'signal' ? 'stopped' : 'unmounted from outside'}; ${result.requests} requests served).`,
   };
 }

@@ -1,3 +1,3 @@
 /** The PCI device catalog. */
 export { getModel, listModels } from './models.ts';
-export type { BarModel, PciModel, PcieModel, SriovModel } from './pci-model.ts';
+export type { BarModel, PcieModel, PciModel, SriovModel } from './pci-model.ts';

@@ -82,7 +82,8 @@ function buildTree(): { tree: Kernfs; setInstances: (n: number) => void } {
   tree.mkdir('/sys/bus/mdev/devices');
   tree.mkdir('/dev/vfio', 0o755, 'devtmpfs');
   tree.chardev('/dev/vfio/vfio', 10, 196, 0o666);
-  tree.mkdir('/etc/mdevctl.d', 0o755, 'tmpfs');
+  tree.mkdir('/etc/mdevctl.d/scripts.d/callouts', 0o755, 'tmpfs');
+  tree.mkdir('/etc/mdevctl.d/scripts.d/notifiers', 0o755, 'tmpfs');
   tree.file('/etc/motd', 'a\n');
   return {
     tree,
@@ -203,8 +204,28 @@ describe('FUSE server over a real mount', { skip }, () => {
     assert.equal(node?.kind === 'file' ? node.data.toString() : undefined, '{"mdev_type":"nvidia-222"}x\n');
     const cleanup = await bash(`rm ${dir}/${UUID} && rmdir ${dir} && ls -A ${mnt}/etc/mdevctl.d`);
     assert.equal(cleanup.code, 0, cleanup.stderr);
-    assert.equal(cleanup.stdout, '');
+    assert.equal(cleanup.stdout, 'scripts.d\n');
     assert.equal(model.tree.find('/etc/mdevctl.d/0000:01:00.0'), undefined);
+  });
+
+  it('serves mdevctl define/undefine, which mkdir and create-write /etc/mdevctl.d/<parent>/<uuid>', async (t) => {
+    const tools = await bash('command -v mdevctl && command -v unshare');
+    if (tools.code !== 0) {
+      t.skip('needs mdevctl and unshare');
+      return;
+    }
+    // A private mount namespace, so the host's real /etc/mdevctl.d is never touched.
+    const inNs = (cmd: string) =>
+      bash(`unshare -m --propagation private sh -c 'mount --bind ${mnt}/etc/mdevctl.d /etc/mdevctl.d && ${cmd}'`);
+    const define = await inNs(`mdevctl define -u ${UUID} -p 0000:01:00.0 -t nvidia-222`);
+    assert.equal(define.code, 0, define.stderr);
+    const node = model.tree.find(`/etc/mdevctl.d/0000:01:00.0/${UUID}`);
+    assert.equal(node?.kind, 'file');
+    assert.match(node?.kind === 'file' ? node.data.toString() : '', /"mdev_type": "nvidia-222"/);
+    const undefine = await inNs(`mdevctl undefine -u ${UUID}`);
+    assert.equal(undefine.code, 0, undefine.stderr);
+    assert.equal(model.tree.find(`/etc/mdevctl.d/0000:01:00.0/${UUID}`), undefined);
+    model.tree.remove('/etc/mdevctl.d/0000:01:00.0');
   });
 
   it('lists directories with . and .. and every child', async () => {

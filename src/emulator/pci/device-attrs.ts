@@ -72,7 +72,7 @@ export function addDeviceAttrs(core: PciCore, dev: PciDev): void {
     }
     return formatResourceFile(resources, dev.isBridge);
   });
-  if ((dev.classCode >> 8) === 0x0300) ro('boot_vga', () => (dev.spec.bootVga ? '1\n' : '0\n'));
+  if (dev.classCode >> 8 === 0x0300) ro('boot_vga', () => (dev.spec.bootVga ? '1\n' : '0\n'));
 
   // pci-sysfs.c numa_node_store: EPERM without CAP_SYS_ADMIN, kstrtoint errors, offline node EINVAL.
   tree.attr(`${p}/numa_node`, {
@@ -254,7 +254,8 @@ function addResourceFiles(core: PciCore, dev: PciDev): void {
       mode: 0o600,
       size: bar.size,
       show: () => fail(errno),
-      store: (data: Buffer) => (data.length === 1 || data.length === 2 || data.length === 4 ? data.length : fail(errno)),
+      store: (data: Buffer) =>
+        data.length === 1 || data.length === 2 || data.length === 4 ? data.length : fail(errno),
     };
     tree.attr(`${dev.path}/resource${bar.index}`, spec);
     if (bar.prefetchable) tree.attr(`${dev.path}/resource${bar.index}_wc`, spec);
@@ -269,7 +270,7 @@ function addResourceFiles(core: PciCore, dev: PciDev): void {
         if (!dev.romEnabled) fail('EINVAL');
         const image = Buffer.alloc(romSize);
         image.writeUInt16LE(0xaa55, 0); // PCI expansion ROM signature
-        image.writeUInt8(romSize / 512 > 255 ? 255 : romSize / 512, 2);
+        image.writeUInt8(Math.min(255, romSize / 512), 2);
         return image;
       },
       store: (data) => {

@@ -27,9 +27,13 @@ const hex2 = (value: number): string => value.toString(16).padStart(2, '0');
 function modelOrFail(scenario: Scenario, id: string, where: string): PciModel {
   const model = getModel(id);
   if (model === undefined) {
-    throw new VgpuctlError('SCENARIO_INVALID', `Cannot load scenario "${scenario.name}": ${where}: unknown model "${id}"`, {
-      hint: 'Known models: run "vgpuctl emulate models" or see src/emulator/catalog/models.ts',
-    });
+    throw new VgpuctlError(
+      'SCENARIO_INVALID',
+      `Cannot load scenario "${scenario.name}": ${where}: unknown model "${id}"`,
+      {
+        hint: 'Known models: run "vgpuctl emulate models" or see src/emulator/catalog/models.ts',
+      },
+    );
   }
   return model;
 }

@@ -177,7 +177,10 @@ export class PciCore {
   /** The memory windows a bridge forwards: the span of what lies behind it, 1 MiB granular. */
   bridgeWindows(bridge: PciDev): { mem?: PciResource; pref?: PciResource } {
     const prefix = `${bridge.path}/`;
-    const spans: Record<'mem' | 'pref', { start: bigint; end: bigint } | undefined> = { mem: undefined, pref: undefined };
+    const spans: Record<'mem' | 'pref', { start: bigint; end: bigint } | undefined> = {
+      mem: undefined,
+      pref: undefined,
+    };
     for (const dev of this.devices.values()) {
       if (!dev.path.startsWith(prefix) || dev.isVf) continue;
       for (const res of dev.spec.resources.values()) {

@@ -51,7 +51,10 @@ export function formatResourceFile(resources: ReadonlyMap<number, PciResource>, 
   let out = '';
   for (let i = 0; i < lines; i++) {
     const r = resources.get(i);
-    out += r === undefined ? `${hex16(0)} ${hex16(0)} ${hex16(0)}\n` : `${hex16(r.start)} ${hex16(r.end)} ${hex16(r.flags)}\n`;
+    out +=
+      r === undefined
+        ? `${hex16(0)} ${hex16(0)} ${hex16(0)}\n`
+        : `${hex16(r.start)} ${hex16(r.end)} ${hex16(r.flags)}\n`;
   }
   return out;
 }

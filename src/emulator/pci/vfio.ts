@@ -108,7 +108,11 @@ export class Vfio {
     this.groupState.delete(group.id);
     this.groupMinors.free(state.minor);
     const sysPath = `/sys/devices/virtual/vfio/${group.id}`;
-    this.uevent({ action: 'remove', devpath: sysPath.slice(4), env: { SUBSYSTEM: 'vfio', DEVNAME: `vfio/${group.id}` } });
+    this.uevent({
+      action: 'remove',
+      devpath: sysPath.slice(4),
+      env: { SUBSYSTEM: 'vfio', DEVNAME: `vfio/${group.id}` },
+    });
     this.tree.remove(sysPath);
     this.tree.remove(`/sys/class/vfio/${group.id}`);
     this.tree.remove(`/dev/vfio/${group.id}`);

@@ -82,14 +82,19 @@ function fromToml(text: string, source: string): Scenario {
   if (typeof data === 'object' && data !== null && !('name' in data)) {
     // A file without a name is named after itself ("two-t4.toml" → "two-t4").
     const base = source.replace(/^.*[\\/]/, '').replace(/\.toml$/i, '');
-    (data as Record<string, unknown>).name = base.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '') || 'scenario';
+    (data as Record<string, unknown>).name =
+      base
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+/, '') || 'scenario';
   }
   return fromInput(data, source);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  for (const part of path)
+    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
   return out === '' ? '(top level)' : out;
 }
 
@@ -97,9 +102,13 @@ function fromInput(data: unknown, source: string): Scenario {
   const parsed = Scenario.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-    throw new VgpuctlError('SCENARIO_INVALID', `Cannot load scenario "${source}": ${formatPath(issue.path)}: ${issue.message}`, {
-      details: { issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
-    });
+    throw new VgpuctlError(
+      'SCENARIO_INVALID',
+      `Cannot load scenario "${source}": ${formatPath(issue.path)}: ${issue.message}`,
+      {
+        details: { issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
+      },
+    );
   }
   checkSemantics(parsed.data, source);
   return parsed.data;
@@ -115,17 +124,22 @@ function checkSemantics(scenario: Scenario, source: string): void {
     );
   };
   const seen = new Set<string>();
-  scenario.gpus.forEach((gpu, i) => {
+  for (const [i, gpu] of scenario.gpus.entries()) {
     const at = `gpus[${i}]`;
     if (seen.has(gpu.address)) fail(`${at}.address`, `duplicate address ${gpu.address}`);
     seen.add(gpu.address);
     const model = getModel(gpu.model);
     if (model === undefined) {
-      return fail(`${at}.model`, `unknown model "${gpu.model}"`, 'See src/emulator/catalog/models.ts for model ids');
+      fail(`${at}.model`, `unknown model "${gpu.model}"`, 'See src/emulator/catalog/models.ts for model ids');
+      continue;
     }
     const mode = gpu.vgpu ?? 'none';
     if (mode !== 'none' && !model.vgpuModes.includes(mode)) {
-      fail(`${at}.vgpu`, `model "${model.id}" cannot do vGPU mode "${mode}"`, `Supported: ${model.vgpuModes.join(', ') || 'none'}`);
+      fail(
+        `${at}.vgpu`,
+        `model "${model.id}" cannot do vGPU mode "${mode}"`,
+        `Supported: ${model.vgpuModes.join(', ') || 'none'}`,
+      );
     }
     if ((gpu.sriovNumVfs ?? 0) > (model.sriov?.totalVfs ?? 0)) {
       fail(`${at}.sriovNumVfs`, `model "${model.id}" supports at most ${model.sriov?.totalVfs ?? 0} VFs`);
@@ -140,6 +154,6 @@ function checkSemantics(scenario: Scenario, source: string): void {
         if (!allowed.has(mdev.type)) fail(`${at}.mdevs[${j}].type`, `type "${mdev.type}" is not offered by this GPU`);
       });
     }
-  });
+  }
   layoutHost(scenario, { iommu: scenario.iommu !== 'off' });
 }

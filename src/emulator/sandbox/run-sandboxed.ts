@@ -1,0 +1,56 @@
+/**
+ * `vgpuctl emulate run`: starts this program again inside a private mount namespace
+ * (unshare(1); with a user namespace when not root), where `runInsideNamespace` lays the
+ * emulated host over the real paths and runs the command. The outer process only waits,
+ * forwards signals, and removes the scratch directory, which in its namespace never held
+ * a mount.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rmdir } from 'node:fs/promises';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** How to start vgpuctl itself again (node + the entry script), inside the namespace. */
+export interface SelfInvocation {
+  execPath: string;
+  /** Arguments before the vgpuctl arguments (the entry script, loader flags). */
+  prefix: string[];
+}
+
+/** Runs `inner` (vgpuctl arguments) in a new mount namespace; resolves to its exit status. */
+export async function runInNewNamespace(
+  self: SelfInvocation,
+  innerArgs: (work: string) => string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const work = await mkdtemp(join(tmpdir(), 'vgpuctl-run-'));
+  try {
+    const unshare = ['-m', '--propagation', 'private'];
+    // Without root, a user namespace maps us to root so mount(2) is allowed there.
+    if (process.getuid?.() !== 0) unshare.unshift('-r');
+    return await new Promise<number>((resolve) => {
+      const child = spawn('unshare', [...unshare, '--', self.execPath, ...self.prefix, ...innerArgs(work)], {
+        stdio: 'inherit',
+        env,
+      });
+      const forward = (signal: NodeJS.Signals) => child.kill(signal);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        process.stderr.write(
+          `error: Cannot start a private mount namespace: ${error.code === 'ENOENT' ? 'unshare(1) is not installed' : error.message}\nhint: Install util-linux\n`,
+        );
+        resolve(5);
+      });
+      child.on('exit', (code, signal) => {
+        process.off('SIGINT', forward);
+        process.off('SIGTERM', forward);
+        resolve(code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));
+      });
+    });
+  } finally {
+    // In this namespace the scratch directories are plain empty directories; rmdir (never a
+    // recursive delete) so that nothing below a mount could ever be touched.
+    for (const dir of [join(work, 'root'), join(work, 'dev'), work]) await rmdir(dir).catch(() => {});
+  }
+}
