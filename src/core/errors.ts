@@ -72,6 +72,12 @@ export const ERROR_CLASS = {
   CONFLICT: 'conflict',
   UNSUPPORTED: 'unsupported',
   INTERNAL: 'internal',
+  VGPU_TYPE_NOT_FOUND: 'notFound',
+  VGPU_CAPACITY_EXHAUSTED: 'conflict',
+  VGPU_SIZE_CONFLICT: 'conflict',
+  DEFINITION_INVALID: 'host',
+  DEFINITIONS_LOCKED: 'conflict',
+  VGPU_START_FAILED: 'host',
 } as const satisfies Record<string, keyof typeof EXIT_CODES>;
 
 export type ErrorCode = keyof typeof ERROR_CLASS;

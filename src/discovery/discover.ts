@@ -4,6 +4,7 @@ import { NO_PCI_IDS, type PciIds } from '../core/pci-ids.ts';
 import { parseCreatableVgpuTypes, parseIntAttribute } from '../core/sysfs-formats.ts';
 import type { NvidiaSmiLog } from '../formats/nvidia-smi-xml.ts';
 import type { HostPort } from '../host/host-port.ts';
+import { readRenderNodes } from './drm.ts';
 import { readHostFacts } from './host-facts.ts';
 import { type Gpu, Inventory, type MdevParentInfo, type VirtualFunction } from './inventory.ts';
 import { listMdevParents, readMdevParent } from './mdev.ts';
@@ -24,7 +25,8 @@ const BRIDGE_CLASS = 0x0604;
 /**
  * Builds the inventory of a host: every GPU (PCI display-class function that is not a VF)
  * with its identity, driver, IOMMU group, SR-IOV, mdev and vendor-VFIO vGPU state, VRAM,
- * plus host facts. The result is validated against the {@link Inventory} schema.
+ * plus host facts and DRM render nodes. The result is validated against the {@link Inventory}
+ * schema.
  *
  * @example
  * const inventory = await discover(new FsHost('/'), { pciIds });
@@ -48,10 +50,11 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
     }),
   );
 
-  const [parentNames, smi, vramReports] = await Promise.all([
+  const [parentNames, smi, vramReports, renderNodes] = await Promise.all([
     listMdevParents(sysfs),
     queryNvidiaSmi(sysfs),
     readVramInfo(sysfs),
+    readRenderNodes(sysfs),
   ]);
   const parents = new Map<string, MdevParentInfo>();
   await Promise.all(parentNames.map(async (name) => parents.set(name, await readMdevParent(sysfs, name))));
@@ -69,7 +72,7 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
 
   const host_ = await readHostFacts(sysfs, { mdevParents: parents.size, nvidiaSmi: smi !== null });
   const otherMdevParents = [...parents.values()].filter((p) => !claimed.has(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
-  return Inventory.parse({ schemaVersion: 1, host: host_, gpus, otherMdevParents });
+  return Inventory.parse({ schemaVersion: 1, host: host_, gpus, otherMdevParents, drm: { renderNodes } });
 }
 
 interface Context {

@@ -145,11 +145,30 @@ export const HostFacts = z.object({
 });
 export type HostFacts = z.infer<typeof HostFacts>;
 
+export const DrmRenderNode = z.object({
+  /** `renderD128` and up, as /sys/class/drm names it. */
+  name: z.string(),
+  /** The device node a renderer opens: `/dev/dri/renderD128`. */
+  devNode: z.string(),
+  /** Whether the device node exists (udev created it; a container may not have it). */
+  devNodeExists: z.boolean(),
+  /** The PCI function behind the node; null for virtual DRM devices (vgem, vkms). */
+  pciAddress: z.string().nullable(),
+  /** The DRM driver (`i915`, `amdgpu`, `nvidia`), or null when the host does not say. */
+  driver: z.string().nullable(),
+});
+export type DrmRenderNode = z.infer<typeof DrmRenderNode>;
+
 export const Inventory = z.object({
   schemaVersion: z.literal(1),
   host: HostFacts,
   gpus: z.array(Gpu),
   /** mdev parents that are not PCI GPUs on this host (samples, KubeVirt's fake `nvidia`). */
   otherMdevParents: z.array(MdevParentInfo),
+  /**
+   * DRM render nodes (software GPUs render on them). Optional so that inventories built by
+   * hand before this field existed stay valid; discover() always fills it.
+   */
+  drm: z.object({ renderNodes: z.array(DrmRenderNode) }).optional(),
 });
 export type Inventory = z.infer<typeof Inventory>;

@@ -38,9 +38,18 @@ export interface FuseMount {
   /** Request counts by opcode and server counters. */
   stats(): Record<string, number>;
   /**
-   * Resolves once every invalidation queued so far has been written to the kernel. Changes the
-   * emulated kernel makes outside a FUSE request are announced asynchronously; await this
-   * before telling a client to look.
+   * Drops every attribute page the kernel may have cached (FUSE_NOTIFY_INVAL_INODE) and
+   * resolves once those and every other queued invalidation are written. Call it after any
+   * change made outside a FUSE request that tree events do not show: a store() through the
+   * emulated kernel's own API, or a model change behind a show(). Wire it once with
+   * `kernel.onWrite(() => void mount.invalidateData())` (EmulatedKernel in
+   * src/emulator/kernel.ts) and await it (or {@link settled}) before a client looks.
+   */
+  invalidateData(): Promise<void>;
+  /**
+   * Resolves once every invalidation queued so far has been written to the kernel, attribute
+   * pages included (it is {@link invalidateData}). Changes the emulated kernel makes outside
+   * a FUSE request are announced asynchronously; await this before telling a client to look.
    */
   settled(): Promise<void>;
 }
@@ -159,20 +168,24 @@ function serve(
     shutdown('worker-error');
   });
 
+  async function settled(): Promise<void> {
+    if (open) session.invalidateData();
+    // Let a pending microtask flush hand its batch over first; the notifier works in order.
+    await Promise.resolve();
+    if (!open) return;
+    await new Promise<void>((done) => {
+      const id = nextBatch++;
+      waiting.set(id, done);
+      notifier.postMessage({ id, bufs: [] });
+    });
+  }
+
   return {
     mountpoint: dir,
     closed,
     stats: () => ({ ...session.stats(), ...counters }),
-    async settled() {
-      // Let a pending microtask flush hand its batch over first; the notifier works in order.
-      await Promise.resolve();
-      if (!open) return;
-      await new Promise<void>((done) => {
-        const id = nextBatch++;
-        waiting.set(id, done);
-        notifier.postMessage({ id, bufs: [] });
-      });
-    },
+    invalidateData: settled,
+    settled,
     async unmount() {
       if (!open) return closed;
       const result = await unmountDir(dir);

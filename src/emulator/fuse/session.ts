@@ -75,6 +75,8 @@ interface FileHandle {
   node: Node;
   /** The `show()` output taken at the last read from offset 0 (seq_file semantics). */
   snapshot: Buffer | undefined;
+  /** Opened through the page cache: what READ returns may stay cached in the kernel. */
+  cached: boolean;
 }
 
 interface DirHandle {
@@ -106,6 +108,13 @@ export class FuseSession {
   private flushScheduled = false;
   /** The node the current request writes; its own change needs no invalidation. */
   private selfIno = 0;
+  /** Set by a request whose reply must wait until its invalidations are written. */
+  private deferReply = false;
+  /**
+   * Text attributes whose pages the kernel may hold: served by a page-cache READ since their
+   * last data invalidation. Any change to the tree or any store() drops them all.
+   */
+  private readonly cachedAttrs = new Set<number>();
 
   constructor(backend: FuseBackend, io: SessionIo, options: SessionOptions) {
     this.backend = backend;
@@ -115,6 +124,9 @@ export class FuseSession {
     this.unsubscribe = backend.tree.subscribe((event) => {
       if (event.type === 'change') this.invalidateInode(event.node);
       else this.invalidateEntry(event.parent, event.node.name);
+      // show() of any attribute may depend on what just changed (available_instances on a
+      // create): drop every cached attribute page.
+      this.invalidateData();
     });
   }
 
@@ -129,6 +141,28 @@ export class FuseSession {
     this.destroyed = true;
     this.pending = [];
     this.pendingKeys.clear();
+    this.cachedAttrs.clear();
+  }
+
+  /**
+   * Queues FUSE_NOTIFY_INVAL_INODE for every text attribute whose pages the kernel may have
+   * cached, so the next read runs show() again. Inside a request the notifications go out
+   * with its reply (a store()'s reply waits for them); outside, they are flushed in a
+   * microtask like other tree events. Returns how many were queued.
+   */
+  invalidateData(): number {
+    if (this.cachedAttrs.size === 0 || !this.initialized || this.destroyed) return 0;
+    let queued = 0;
+    for (const ino of this.cachedAttrs) {
+      if (!this.table.known(ino)) continue;
+      // fs/fuse/inode.c fuse_reverse_inval_inode: offset 0, len 0 (<= 0 means to the end)
+      // drops the cached attributes and every page of the inode.
+      this.queue(`i${ino}`, () => encodeNotifyInvalInode(ino, 0, 0));
+      queued++;
+    }
+    this.cachedAttrs.clear();
+    this.count('dataInvalidations');
+    return queued;
   }
 
   /** Request counts by opcode name, plus notifications, errors and open handles. */
@@ -136,6 +170,7 @@ export class FuseSession {
     const out: Record<string, number> = Object.fromEntries(this.counters);
     out.openHandles = this.handles.size;
     out.nodeIds = this.table.size;
+    out.cachedAttrs = this.cachedAttrs.size;
     return out;
   }
 
@@ -145,25 +180,25 @@ export class FuseSession {
     this.count(OP_NAME.get(header.opcode) ?? `op${header.opcode}`);
     this.dispatching = true;
     let reply: Buffer | undefined;
-    let deferUntilNotified = false;
+    this.deferReply = false;
     try {
       const result = this.dispatch(header, body);
-      if (result !== undefined) {
-        reply = encodeReply(header.unique, 0, result.body);
-        deferUntilNotified = result.deferUntilNotified === true;
-      }
+      if (result !== undefined) reply = encodeReply(header.unique, 0, result.body);
     } catch (err) {
       reply = encodeReply(header.unique, this.errnoOf(err));
     } finally {
       this.dispatching = false;
       this.selfIno = 0;
     }
+    const deferUntilNotified = this.deferReply;
     if (NO_REPLY.has(header.opcode)) reply = undefined;
     const notes = this.takePending();
     if (notes.length > 0 && deferUntilNotified && reply !== undefined) {
-      // A store() that adds or removes nodes: let the invalidations land before write(2)
-      // returns, so the writer's next stat or lookup cannot see a stale dentry. Safe because
-      // they are written by another thread and WRITE holds no directory lock.
+      // A store(): let the invalidations (dentries it added or removed, cached attribute
+      // pages) land before write(2) returns, so the writer's next stat, lookup or read
+      // cannot see stale data. Safe because they are written by another thread, WRITE holds
+      // no directory lock, and an attribute opened for writing uses direct I/O, so the
+      // writer holds no page lock that fuse_reverse_inval_inode would wait for.
       const deferred = reply;
       this.io.notify(notes, () => this.io.reply(deferred));
       return;
@@ -174,7 +209,7 @@ export class FuseSession {
     if (notes.length > 0) this.io.notify(notes);
   }
 
-  private dispatch(h: InHeader, body: Buffer): { body?: Buffer; deferUntilNotified?: boolean } | undefined {
+  private dispatch(h: InHeader, body: Buffer): { body?: Buffer } | undefined {
     const ctx = this.context(h);
     switch (h.opcode) {
       case OP.INIT:
@@ -322,10 +357,21 @@ export class FuseSession {
     if (access !== O.WRONLY) checkOpen(node, 'read', ctx);
     if (access !== O.RDONLY) checkOpen(node, 'write', ctx);
     const fh = this.nextFh++;
-    this.handles.set(fh, { kind: 'file', node, snapshot: undefined });
-    // Attributes are produced per read like sysfs, so no page cache (direct I/O: st_size 4096
-    // must not limit reads). Writes are synchronous, so FLUSH has nothing to do.
-    const openFlags = (node.kind === 'attr' ? FOPEN.DIRECT_IO : 0) | FOPEN.NOFLUSH;
+    const cached = node.kind === 'attr' && access === O.RDONLY && !node.binary;
+    this.handles.set(fh, { kind: 'file', node, snapshot: undefined, cached });
+    // Writes are synchronous, so FLUSH has nothing to do (FOPEN_NOFLUSH).
+    let openFlags = FOPEN.NOFLUSH;
+    if (cached) {
+      // A text attribute opened read-only goes through the page cache; invalidateData()
+      // keeps it exact. FOPEN_KEEP_CACHE only while its pages are known current: without it
+      // fuse_finish_open (fs/fuse/file.c) drops them, as after an invalidation.
+      if (this.cachedAttrs.has(node.ino)) openFlags |= FOPEN.KEEP_CACHE;
+    } else if (node.kind === 'attr') {
+      // Writers and binary attributes (config: show() depends on the caller, declared
+      // sizes) bypass the page cache like sysfs. A writer must not hold page locks while
+      // its reply waits for fuse_reverse_inval_inode (see handle()).
+      openFlags |= FOPEN.DIRECT_IO;
+    }
     return encodeOpenOut(fh, openFlags);
   }
 
@@ -334,6 +380,8 @@ export class FuseSession {
     const handle = this.fileHandle(fh);
     let content: Buffer;
     if (handle.node.kind === 'attr') {
+      // A page-cache fill: the text now lives in the kernel until invalidateData().
+      if (handle.cached) this.cachedAttrs.add(handle.node.ino);
       // seq_file semantics: show() runs on a read from offset 0; later offsets continue the
       // same text, so a value that changes between cat's two reads never mixes versions.
       if (offset === 0 || handle.snapshot === undefined) {
@@ -348,7 +396,7 @@ export class FuseSession {
     return content.subarray(Math.min(offset, content.length), Math.min(offset + size, content.length));
   }
 
-  private write(body: Buffer, ctx: AccessContext): { body: Buffer; deferUntilNotified: boolean } {
+  private write(body: Buffer, ctx: AccessContext): { body: Buffer } {
     const { fh, offset, data } = decodeWrite(body);
     const handle = this.fileHandle(fh);
     const node = handle.node;
@@ -359,11 +407,18 @@ export class FuseSession {
       node.data.copy(merged);
       data.copy(merged, offset);
       this.backend.write(node, merged, ctx);
-      return { body: encodeWriteOut(data.length), deferUntilNotified: false };
+      return { body: encodeWriteOut(data.length) };
+    }
+    if (node.kind === 'attr') {
+      // A store() may change what any show() prints, and only a store() or a tree change
+      // does: drop every cached attribute page, and answer (even an error) only once the
+      // kernel has dropped them.
+      this.deferReply = true;
+      this.invalidateData();
     }
     // One WRITE is one store() (fs/kernfs/file.c); its return value is write(2)'s.
     const count = this.backend.write(node, data, ctx);
-    return { body: encodeWriteOut(count), deferUntilNotified: node.kind === 'attr' };
+    return { body: encodeWriteOut(count) };
   }
 
   private opendir(nodeid: number): Buffer {
@@ -457,7 +512,7 @@ export class FuseSession {
   }
 
   private invalidateInode(node: Node): void {
-    // Attributes use direct I/O and a constant st_size: nothing cached to drop.
+    // Attributes are covered by invalidateData(), which the same event triggers.
     if (node.kind === 'attr' || node.ino === this.selfIno || !this.table.known(node.ino)) return;
     this.queue(`i${node.ino}`, () => encodeNotifyInvalInode(node.ino));
   }
