@@ -13,18 +13,30 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
   formats: { layers: ['core', 'formats'], packages: ['fast-xml-parser', 'smol-toml', 'zod'], node: [] },
   host: { layers: ['core', 'host'], packages: [], node: ['*'] },
   discovery: { layers: ['core', 'formats', 'host', 'discovery'], packages: ['zod'], node: [] },
-  ops: { layers: ['core', 'formats', 'host', 'discovery', 'ops'], packages: ['zod'], node: [] },
+  store: { layers: ['core', 'formats', 'host', 'store'], packages: ['zod'], node: [] },
+  ops: { layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops'], packages: ['zod'], node: [] },
+  vmconfig: { layers: ['core', 'formats', 'discovery', 'vmconfig'], packages: ['zod'], node: [] },
+  manager: { layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager'], packages: ['zod'], node: [] },
   emulator: { layers: ['core', 'formats', 'host', 'emulator'], packages: ['zod'], node: ['*'] },
   cli: {
-    layers: ['core', 'formats', 'host', 'discovery', 'ops', 'emulator', 'cli'],
+    layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager', 'emulator', 'cli'],
     packages: ['@commander-js/extra-typings', 'commander', 'zod'],
     node: ['*'],
   },
-  index: { layers: ['core', 'formats', 'host', 'discovery', 'ops', 'emulator'], packages: [], node: [] },
+  index: {
+    layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager', 'emulator'],
+    packages: [],
+    node: [],
+  },
 };
 
 // Discovery reads the host only through the port: host/ types and pure helpers, never fs-host.
-const FORBIDDEN_FILES: Record<string, string[]> = { discovery: ['host/fs-host.ts'], ops: ['host/fs-host.ts'] };
+const FORBIDDEN_FILES: Record<string, string[]> = {
+  discovery: ['host/fs-host.ts'],
+  ops: ['host/fs-host.ts'],
+  store: ['host/fs-host.ts'],
+  manager: ['host/fs-host.ts'],
+};
 
 const problems: string[] = [];
 for (const file of walk(SRC)) {

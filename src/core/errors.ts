@@ -78,6 +78,11 @@ export const ERROR_CLASS = {
   DEFINITION_INVALID: 'host',
   DEFINITIONS_LOCKED: 'conflict',
   VGPU_START_FAILED: 'host',
+  BOOT_VGA_DEVICE: 'conflict',
+  IOMMU_DISABLED: 'unsupported',
+  IOMMU_GROUP_SHARED: 'conflict',
+  DRIVER_NOT_FOUND: 'notFound',
+  VFS_ENABLED: 'conflict',
 } as const satisfies Record<string, keyof typeof EXIT_CODES>;
 
 export type ErrorCode = keyof typeof ERROR_CLASS;

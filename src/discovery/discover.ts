@@ -8,6 +8,7 @@ import { readRenderNodes } from './drm.ts';
 import { readHostFacts } from './host-facts.ts';
 import { type Gpu, Inventory, type MdevParentInfo, type VirtualFunction } from './inventory.ts';
 import { listMdevParents, readMdevParent } from './mdev.ts';
+import { readPassthroughFacts } from './passthrough-facts.ts';
 import { describeFunction, hex4, type PciFunctionFacts, readPciFunction } from './pci-function.ts';
 import { SysfsReader } from './sysfs-reader.ts';
 import { queryNvidiaSmi, readVramInfo, type VramReport } from './vram.ts';
@@ -72,7 +73,8 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
 
   const host_ = await readHostFacts(sysfs, { mdevParents: parents.size, nvidiaSmi: smi !== null });
   const otherMdevParents = [...parents.values()].filter((p) => !claimed.has(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
-  return Inventory.parse({ schemaVersion: 1, host: host_, gpus, otherMdevParents, drm: { renderNodes } });
+  const passthrough = await readPassthroughFacts(sysfs, functions, ids);
+  return Inventory.parse({ schemaVersion: 1, host: host_, gpus, otherMdevParents, drm: { renderNodes }, ...passthrough });
 }
 
 interface Context {

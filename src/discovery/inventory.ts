@@ -159,6 +159,51 @@ export const DrmRenderNode = z.object({
 });
 export type DrmRenderNode = z.infer<typeof DrmRenderNode>;
 
+/** One device of an IOMMU group, as `vgpuctl groups` lists it. */
+export const GroupDevice = z.object({
+  /** PCI address, or the name of a non-PCI member (an mdev UUID). */
+  address: z.string(),
+  kind: z.enum(['pci', 'mdev', 'other']),
+  /** Display name from pci.ids (lspci's fallbacks where unknown); null for non-PCI members. */
+  name: z.string().nullable(),
+  classCode: z.string().nullable(),
+  className: z.string().nullable(),
+  driver: z.string().nullable(),
+  driverOverride: z.string().nullable(),
+  /** A PCI-to-PCI bridge (class 0x0604): VFIO does not count it for viability. */
+  bridge: z.boolean(),
+  bootVga: z.boolean(),
+  /** The PF of a virtual function; null for other devices. */
+  physfn: z.string().nullable(),
+  /** Registered with VFIO (`<dev>/vfio-dev/` exists): vfio-pci, or a vendor VFIO driver such as nvidia on VFs. */
+  vfioDevice: z.boolean(),
+});
+export type GroupDevice = z.infer<typeof GroupDevice>;
+
+/** An IOMMU group (`/sys/kernel/iommu_groups/<id>`) with all its devices. */
+export const IommuGroupInfo = z.object({
+  id: z.number().int(),
+  /** Default-domain type (`type`): DMA, DMA-FQ, identity …; null when absent. */
+  type: z.string().nullable(),
+  /** `/dev/vfio/<id>` exists: a device of the group is registered with VFIO. */
+  vfioNode: z.boolean(),
+  devices: z.array(GroupDevice),
+});
+export type IommuGroupInfo = z.infer<typeof IommuGroupInfo>;
+
+/** A process holding a GPU's device node or an IOMMU group's VFIO node open. */
+export const DeviceUser = z.object({
+  pid: z.number().int(),
+  command: z.string().nullable(),
+  /** The open node: `/dev/nvidia0`, `/dev/dri/card1`, `/dev/vfio/12`, `/dev/vfio/devices/vfio0`. */
+  node: z.string(),
+  /** The PCI function behind the node, when the host says (NVIDIA minor, DRM or VFIO device link). */
+  address: z.string().nullable(),
+  /** The IOMMU group of a VFIO node. */
+  iommuGroup: z.number().int().nullable(),
+});
+export type DeviceUser = z.infer<typeof DeviceUser>;
+
 export const Inventory = z.object({
   schemaVersion: z.literal(1),
   host: HostFacts,
@@ -170,5 +215,11 @@ export const Inventory = z.object({
    * hand before this field existed stay valid; discover() always fills it.
    */
   drm: z.object({ renderNodes: z.array(DrmRenderNode) }).optional(),
+  /** Every IOMMU group with all its devices (bridges, audio functions, other endpoints). Optional like `drm`. */
+  iommuGroups: z.array(IommuGroupInfo).optional(),
+  /** Processes holding GPU or VFIO device nodes open (from /proc/<pid>/fd). Optional like `drm`. */
+  deviceUsers: z.array(DeviceUser).optional(),
+  /** Drivers registered on the PCI bus (`/sys/bus/pci/drivers`). Optional like `drm`. */
+  pciDrivers: z.array(z.string()).optional(),
 });
 export type Inventory = z.infer<typeof Inventory>;

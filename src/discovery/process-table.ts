@@ -24,20 +24,20 @@ export const GPU_DEVICE_NODE = /^\/dev\/(nvidia\d+|dri\/(card|renderD)\d+|vfio\/
 /**
  * Lists processes with their open watched device nodes. With `allCommands`, every process is
  * returned with its command (doctor looks for daemons); otherwise only processes holding a
- * watched node (the cheap path discovery takes on every run).
+ * watched node (the cheap path discovery takes on every run). `watch: null` reads no fds.
  */
 export async function readProcessTable(
   sysfs: SysfsReader,
-  options: { watch?: RegExp; allCommands?: boolean } = {},
+  options: { watch?: RegExp | null; allCommands?: boolean } = {},
 ): Promise<ProcessEntry[]> {
-  const watch = options.watch ?? GPU_DEVICE_NODE;
+  const watch = options.watch === undefined ? GPU_DEVICE_NODE : options.watch;
   const pids = (await sysfs.list('/proc'))
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
     .sort((a, b) => a - b);
   const entries = await Promise.all(
     pids.map(async (pid): Promise<ProcessEntry | null> => {
-      const nodes = await openNodes(sysfs, pid, watch);
+      const nodes = watch === null ? [] : await openNodes(sysfs, pid, watch);
       if (nodes.length === 0 && options.allCommands !== true) return null;
       return { pid, command: await sysfs.text(`/proc/${pid}/comm`), nodes };
     }),

@@ -16,7 +16,7 @@ export class TomlSyntaxError extends SyntaxError {
 /** Parses TOML 1.0 text into plain objects; throws {@link TomlSyntaxError} on bad input. */
 export function parseToml(text: string): Record<string, unknown> {
   try {
-    return parse(text) as Record<string, unknown>;
+    return parse(text);
   } catch (error) {
     if (error instanceof TomlError) {
       // smol-toml's message repeats the source line and a caret; keep only the first line.

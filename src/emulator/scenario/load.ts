@@ -3,7 +3,7 @@
  * file's text, validated by the schema and by semantic checks (addresses, models, vGPU
  * modes, mdev types), with messages that point at the line or field at fault.
  */
-import { parse as parseToml, TomlError } from 'smol-toml';
+import { parseToml, TomlSyntaxError } from '../../formats/toml.ts';
 import type { z } from 'zod';
 import { VgpuctlError } from '../../core/errors.ts';
 import { getModel } from '../catalog/models.ts';
@@ -69,11 +69,10 @@ function fromToml(text: string, source: string): Scenario {
   try {
     data = parseToml(text);
   } catch (error) {
-    if (error instanceof TomlError) {
-      const problem = error.message.split('\n')[0] ?? error.message;
+    if (error instanceof TomlSyntaxError) {
       throw new VgpuctlError(
         'SCENARIO_INVALID',
-        `Cannot load scenario "${source}": line ${error.line}, column ${error.column}: ${problem}`,
+        `Cannot load scenario "${source}": line ${error.line}, column ${error.column}: ${error.message}`,
         { cause: error },
       );
     }

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { runCli, tempDir } from '../../../test/helpers/fixtures.ts';
+import { Inventory } from '../../discovery/inventory.ts';
+import { fuseAvailable } from '../fuse/mount-tools.ts';
+import { sandboxUnavailable, toolMissing } from './test-capabilities.ts';
+
+const UUID = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
+const reason = sandboxUnavailable();
+
+let state: { dir: string; cleanup: () => Promise<void> };
+before(async () => {
+  state = await tempDir('vgpuctl-run-');
+});
+after(() => state.cleanup());
+const run = (scenario: string, ...command: string[]) =>
+  runCli(['emulate', 'run', '--scenario', scenario, '--', ...command], { VGPUCTL_STATE_DIR: state.dir });
+const bash = (scenario: string, script: string) => run(scenario, 'bash', '-c', script);
+
+async function vgpuctlMounts(): Promise<string[]> {
+  return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => /vgpuctl/.test(line));
+}
+
+describe('vgpuctl emulate run with Debian mdevctl', { skip: reason ?? toolMissing('mdevctl') }, () => {
+  test('kubevirt-t4: mdevctl types shows the fake module parent and its two types', async () => {
+    const r = await run('kubevirt-t4', 'mdevctl', 'types');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        'nvidia',
+        '  nvidia-222',
+        '    Available instances: 16',
+        '    Device API: vfio-pci',
+        '    Name: GRID T4-1B',
+        '    Description: NVIDIA GRID vGPU (1b), 1024MB framebuffer',
+        '  nvidia-223',
+        '    Available instances: 8',
+        '    Device API: vfio-pci',
+        '    Name: GRID T4-2B',
+        '    Description: NVIDIA GRID vGPU (2b), 2048MB framebuffer',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('samples: start, list, stop with a given UUID, and the kernel refuses a duplicate', async () => {
+    const r = await bash(
+      'samples',
+      `set -e
+       mdevctl start -u ${UUID} -p mtty -t mtty-2
+       mdevctl list
+       cat /sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-2/available_instances
+       if mdevctl start -u ${UUID} -p mdpy -t mdpy-vga 2>/tmp/err; then echo unexpected; fi
+       mdevctl stop -u ${UUID}
+       mdevctl list | wc -l`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines[0], `${UUID} mtty mtty-2 manual`);
+    assert.equal(lines[1], '11');
+    assert.doesNotMatch(r.stdout, /unexpected/);
+    assert.equal(lines.at(-1), '0');
+  });
+
+  test('lab: start without -u, define, list --defined --dumpjson, undefine, and the state persists', async () => {
+    const r = await bash(
+      'lab',
+      `set -e
+       U=$(mdevctl start -p 0000:3b:00.0 -t nvidia-222)
+       echo "uuid=$U"
+       mdevctl define -u "$U"
+       mdevctl list --defined --dumpjson`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const uuid = /uuid=([0-9a-f-]{36})/.exec(r.stdout)?.[1] as string;
+    assert.ok(uuid, r.stdout);
+    const dump = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as Record<string, unknown>[];
+    assert.deepEqual(dump, [{ '0000:3b:00.0': [{ [uuid]: { mdev_type: 'nvidia-222', start: 'manual', attrs: [] } }] }]);
+
+    // The next invocation sees both the running mdev and mdevctl's definition.
+    const listed = await runCli(['list', '--json', '--emulate', 'lab'], { VGPUCTL_STATE_DIR: state.dir });
+    const t4 = Inventory.parse(JSON.parse(listed.stdout)).gpus.find((g) => g.address === '0000:3b:00.0');
+    assert.deepEqual(t4?.mdev?.instances.map((i) => i.uuid), [uuid]);
+    const again = await bash('lab', `mdevctl list --defined; mdevctl stop -u ${uuid}; mdevctl undefine -u ${uuid}; mdevctl list --defined | wc -l`);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`^${uuid} 0000:3b:00.0 nvidia-222 manual`, 'm'));
+    assert.equal(again.stdout.trim().split('\n').at(-1), '0');
+  });
+});
+
+describe('vgpuctl emulate run with lspci', { skip: reason ?? toolMissing('lspci') }, () => {
+  test('lspci -nn names every lab device, and -vv decodes the capabilities', async () => {
+    const r = await bash('lab', 'lspci -nn && echo ---- && lspci -vv -s 41:00.0 && lspci -vv -s 3b:00.0');
+    assert.equal(r.status, 0, r.stderr);
+    const [plain = '', verbose = ''] = r.stdout.split('----\n');
+    for (const line of [
+      /^00:02\.0 VGA compatible controller \[0300\]: Intel Corporation CoffeeLake-S GT2 \[UHD Graphics 630\] \[8086:3e92\]/m,
+      /^01:00\.0 VGA compatible controller \[0300\]: NVIDIA Corporation AD104 \[GeForce RTX 4070\] \[10de:2786\]/m,
+      /^01:00\.1 Audio device \[0403\]: NVIDIA Corporation .*\[10de:22bc\]/m,
+      /^3b:00\.0 3D controller \[0302\]: NVIDIA Corporation TU104GL \[Tesla T4\] \[10de:1eb8\] \(rev a1\)/m,
+      /^41:00\.0 3D controller \[0302\]: NVIDIA Corporation .*\[10de:26b9\]/m,
+      /^81:00\.0 VGA compatible controller \[0300\]: NVIDIA Corporation GP106 \[GeForce GTX 1060 6GB\] \[10de:1c03\]/m,
+    ]) {
+      assert.match(plain, line);
+    }
+    assert.match(verbose, /Capabilities: \[[0-9a-f]+\] Express \(v2\) Endpoint/);
+    assert.match(verbose, /Capabilities: \[[0-9a-f]+\] Single Root I\/O Virtualization \(SR-IOV\)/);
+    assert.match(verbose, /Initial VFs: 32, Total VFs: 32/);
+    assert.match(verbose, /Kernel driver in use: nvidia/);
+    assert.doesNotMatch(r.stdout + r.stderr, /Unable to read|Cannot|<unavailable>|error/i);
+  });
+});
+
+describe('vgpuctl emulate run with plain shell writes', { skip: reason }, () => {
+  test('create, remove, sriov_numvfs, driver_override and bad input give the kernel results', async () => {
+    const T4 = '/sys/bus/pci/devices/0000:3b:00.0';
+    const L40S = '/sys/bus/pci/devices/0000:41:00.0';
+    const r = await bash(
+      'lab',
+      `cd ${T4}/mdev_supported_types/nvidia-223
+       echo ${UUID} > create && cat available_instances
+       cat ../nvidia-222/available_instances
+       echo 1 > /sys/bus/mdev/devices/${UUID}/remove && cat available_instances
+       echo bad > create; echo "rc=$?"
+       echo 4 > ${L40S}/sriov_numvfs && ls -d ${L40S}/virtfn* | wc -l && readlink ${L40S}/virtfn0
+       echo 8 > ${L40S}/sriov_numvfs; echo "rc=$?"
+       echo 0 > ${L40S}/sriov_numvfs && cat ${L40S}/sriov_numvfs
+       echo vfio-pci > ${T4}/driver_override && cat ${T4}/driver_override
+       echo > ${T4}/driver_override && cat ${T4}/driver_override
+       echo x > ${T4}/vendor; echo "rc=$?"`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['7', '0', '8', 'rc=1', '4', '../0000:41:00.4', 'rc=1', '0', 'vfio-pci', '(null)', 'rc=1']);
+    assert.match(r.stderr, /create: Invalid argument/);
+    assert.match(r.stderr, /sriov_numvfs: Device or resource busy/);
+    assert.match(r.stderr, /vendor: Permission denied/);
+  });
+
+  test('kubevirt-t4: hide and show through hotplug_control', async () => {
+    const r = await bash(
+      'kubevirt-t4',
+      `C=/sys/class/nvidia/nvidia/hotplug_control
+       cat $C; echo hide > $C; cat $C; ls /sys/class/mdev_bus | wc -l
+       echo show > $C; cat $C; ls /sys/class/mdev_bus
+       echo sideways > $C; echo "rc=$?"`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['visible', 'hidden', '0', 'visible', 'nvidia', 'rc=1']);
+  });
+
+  test("vgpuctl's own discovery through / inside the namespace equals its in-memory discovery", async () => {
+    const inside = await run('lab', process.execPath, new URL('../../../bin/vgpuctl', import.meta.url).pathname, 'list', '--json', '--root', '/');
+    assert.equal(inside.status, 0, inside.stderr);
+    const outside = await runCli(['list', '--json', '--emulate', 'lab'], { VGPUCTL_STATE_DIR: state.dir });
+    // nvidia-smi and /proc describe the real machine inside the namespace: compare the GPUs.
+    const strip = (text: string) =>
+      Inventory.parse(JSON.parse(text)).gpus.map((g) => ({ ...g, vram: null, mig: null, hostVgpuMode: null }));
+    assert.deepEqual(strip(inside.stdout), strip(outside.stdout));
+  });
+
+  test('exits with the command status, reports a missing command, and leaves no mount behind', async () => {
+    assert.equal((await run('samples', 'sh', '-c', 'exit 7')).status, 7);
+    const missing = await run('samples', 'no-such-command-vgpuctl');
+    assert.equal(missing.status, 127);
+    assert.match(missing.stderr, /Cannot run "no-such-command-vgpuctl": command not found/);
+    assert.deepEqual(await vgpuctlMounts(), []);
+  });
+
+  test('a scenario with errors is refused before anything is mounted', async () => {
+    const r = await run('no-such-scenario', 'true');
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /Cannot load scenario "no-such-scenario"/);
+    assert.deepEqual(await vgpuctlMounts(), []);
+  });
+});
+
+test('the sandbox prerequisites are present where CI runs', { skip: process.env.CI === undefined }, () => {
+  assert.deepEqual(fuseAvailable(), { ok: true });
+});
