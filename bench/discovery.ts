@@ -1,7 +1,8 @@
 /**
  * Discovery benchmark: time to build the inventory of the `big` scenario at 64, 512 and
- * 2048 vGPU instances, in-process (emulated kernel through the host port) and as a whole
- * `vgpuctl list --json` process. Prints medians and how time grows with instances.
+ * 2048 vGPU instances — in-process through the emulated kernel, through FsHost on the same
+ * tree written to disk, and as a whole `vgpuctl list --json` process (compiled dist/ when
+ * built). Prints medians and how time grows with instances.
  */
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -42,6 +43,7 @@ export async function benchDiscovery(): Promise<void> {
     base ??= { mem, fs, proc };
     rows.push([
       String(instances),
+      String(scenario.gpus.length),
       bootMs.toFixed(1),
       mem.toFixed(1),
       `${(mem / base.mem).toFixed(1)}x`,
@@ -52,8 +54,8 @@ export async function benchDiscovery(): Promise<void> {
     ]);
   }
   printTable(
-    'Discovery of big (8 GPUs): median milliseconds, growth relative to 64 instances',
-    ['instances', 'boot ms', 'in-memory ms', 'growth', 'tree on disk ms', 'growth', 'vgpuctl list --json ms', 'growth'],
+    'Discovery of big (T4s holding 16 vGPUs each): median milliseconds, growth relative to 64 instances',
+    ['instances', 'GPUs', 'boot ms', 'in-memory ms', 'growth', 'tree on disk ms', 'growth', 'vgpuctl list --json ms', 'growth'],
     rows,
   );
 }

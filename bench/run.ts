@@ -3,9 +3,11 @@
  * (`npm run bench -- discovery`). Numbers vary by machine; compare ratios, not absolutes.
  */
 import { benchDiscovery } from './discovery.ts';
+import { benchMdevctlOnEmulator } from './mdevctl-on-emulator.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   discovery: benchDiscovery,
+  'mdevctl-on-emulator': benchMdevctlOnEmulator,
 };
 
 const wanted = process.argv.slice(2);

@@ -21,7 +21,7 @@ export function cloudHypervisorArgs(config: VmGpuConfig): string[] {
       return [
         ...platform,
         '--device',
-        ...gpu.functions.map((fn, i) => `path=/sys/bus/pci/devices/${fn.address}/,id=vgpuctl-gpu0${i === 0 ? '' : `-fn${i}`}`),
+        ...gpu.functions.map((fn, i) => `path=/sys/bus/pci/devices/${fn}/,id=vgpuctl-gpu0${i === 0 ? '' : `-fn${i}`}`),
       ];
     case 'mdev':
       return [...platform, '--device', `path=/sys/bus/mdev/devices/${gpu.uuid}/,id=vgpuctl-gpu0`];

@@ -30,7 +30,7 @@ function deviceElements(gpu: VmGpuDevice, guestSlot: { bus: number } | null): Xm
       // managed='no': vgpuctl bound the functions to vfio-pci; libvirt must not rebind them.
       return gpu.functions.map((fn, i) =>
         el('hostdev', { mode: 'subsystem', type: 'pci', managed: 'no' }, [
-          el('source', {}, [hostAddress(fn.address)]),
+          el('source', {}, [hostAddress(fn)]),
           ...(multi
             ? [
                 el('address', {

@@ -35,7 +35,7 @@ function deviceArgs(gpu: VmGpuDevice, memoryMiB: number): string[] {
         ...gpu.functions.flatMap((fn, i) => [
           '-device',
           device('vfio-pci', [
-            ['host', fn.address],
+            ['host', fn],
             ['id', i === 0 ? QEMU_DEVICE_ID : `${QEMU_DEVICE_ID}-fn${i}`],
             ['bus', PORT_ID],
             ...(multi ? ([['addr', `00.${i}`]] as const) : []),

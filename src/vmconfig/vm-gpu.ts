@@ -5,15 +5,6 @@
  * of this value, so the same selection always prints the same configuration.
  */
 
-/** One host PCI function handed to the VM through vfio-pci. */
-export interface HostPciFunction {
-  /** Host address, `0000:01:00.0`. */
-  address: string;
-  /** Vendor and device ids as sysfs prints them, without 0x: `10de`, `2786`. */
-  vendorId: string;
-  deviceId: string;
-}
-
 /** How KubeVirt names and permits the device (anchors §5, §7). */
 export interface KubevirtDevice {
   /** `nvidia.com/GRID_T4-1B`, `nvidia.com/TU104GL_TESLA_T4`. */
@@ -27,8 +18,8 @@ export type VmGpuDevice =
   | {
       /** Whole GPU (all endpoints of its IOMMU group), an SR-IOV VF, or an NVIDIA vendor-VFIO vGPU VF. */
       kind: 'pci';
-      /** The primary function first; more functions (the GPU's audio) share its guest slot. */
-      functions: HostPciFunction[];
+      /** Host PCI addresses, the primary function first; more functions (the GPU's audio) share its guest slot. */
+      functions: string[];
       /** An NVIDIA vGPU (vendor-VFIO VF): the VM UUID must be on the command line. */
       nvidiaVgpu: boolean;
     }

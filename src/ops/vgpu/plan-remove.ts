@@ -5,7 +5,7 @@
 import { VgpuctlError } from '../../core/errors.ts';
 import type { Plan, Step } from '../../core/plan.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
-import { parseVgpuIds, vgpuIdText } from './resolve.ts';
+import { countedIds, parseVgpuIds, vgpuIdText } from './resolve.ts';
 import { mdevRemoveSteps, vendorRemoveSteps } from './steps.ts';
 import { nvidiaTypeNumber, vgpuHosts } from './vgpu-hosts.ts';
 
@@ -54,5 +54,5 @@ export function planRemoveVgpus(inventory: Inventory, request: { ids: string[] }
     const live = host.live.find((v) => v.id === id.vf);
     steps.push(...vendorRemoveSteps(id.vf, nvidiaTypeNumber(live?.typeId ?? '') ?? vf.vgpu.currentTypeId, live?.typeName ?? null));
   }
-  return { action: `${verb} ${ids.length} vGPU${ids.length === 1 ? '' : 's'} (${ids.map(vgpuIdText).join(', ')})`, steps };
+  return { action: `${verb} ${countedIds(ids.map(vgpuIdText))}`, steps };
 }

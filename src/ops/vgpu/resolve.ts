@@ -120,3 +120,9 @@ export function vgpuIdText(id: VgpuId): string {
 export function formatMiB(mib: number): string {
   return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
 }
+
+/** `vGPU 83b8…` / `2 vGPUs (a, b)` / `256 vGPUs`, for plan actions. */
+export function countedIds(ids: readonly string[]): string {
+  if (ids.length === 1) return `vGPU ${ids[0]}`;
+  return ids.length <= 4 ? `${ids.length} vGPUs (${ids.join(', ')})` : `${ids.length} vGPUs`;
+}
