@@ -83,6 +83,7 @@ export const ERROR_CLASS = {
   IOMMU_GROUP_SHARED: 'conflict',
   DRIVER_NOT_FOUND: 'notFound',
   VFS_ENABLED: 'conflict',
+  GPU_MODE_UNAVAILABLE: 'unsupported',
 } as const satisfies Record<string, keyof typeof EXIT_CODES>;
 
 export type ErrorCode = keyof typeof ERROR_CLASS;
