@@ -16,9 +16,27 @@ describe('discover(): DRM render nodes', () => {
     addRenderNode(kernel, '0000:81:00.0', 130, { devNode: false });
     const inventory = await discover(host);
     assert.deepEqual(inventory.drm?.renderNodes, [
-      { name: 'renderD128', devNode: '/dev/dri/renderD128', devNodeExists: true, pciAddress: '0000:00:02.0', driver: 'i915' },
-      { name: 'renderD129', devNode: '/dev/dri/renderD129', devNodeExists: true, pciAddress: '0000:01:00.0', driver: 'nvidia' },
-      { name: 'renderD130', devNode: '/dev/dri/renderD130', devNodeExists: false, pciAddress: '0000:81:00.0', driver: 'nvidia' },
+      {
+        name: 'renderD128',
+        devNode: '/dev/dri/renderD128',
+        devNodeExists: true,
+        pciAddress: '0000:00:02.0',
+        driver: 'i915',
+      },
+      {
+        name: 'renderD129',
+        devNode: '/dev/dri/renderD129',
+        devNodeExists: true,
+        pciAddress: '0000:01:00.0',
+        driver: 'nvidia',
+      },
+      {
+        name: 'renderD130',
+        devNode: '/dev/dri/renderD130',
+        devNodeExists: false,
+        pciAddress: '0000:81:00.0',
+        driver: 'nvidia',
+      },
     ]);
   });
 

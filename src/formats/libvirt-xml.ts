@@ -61,7 +61,7 @@ function fromOrdered(node: OrderedNode): XmlElement {
  * // <video>\n  <model type="virtio" heads="1"/>\n</video>\n
  */
 export function renderXml(root: XmlElement): string {
-  return `${(builder.build([toOrdered(root)]) as string).trim()}\n`;
+  return `${builder.build([toOrdered(root)]).trim()}\n`;
 }
 
 /** Parses an XML document into an element tree (whitespace-only text is dropped). */

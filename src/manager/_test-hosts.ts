@@ -3,10 +3,11 @@
  * nodes added (the emulator does not model drivers/gpu/drm), and an attribute snapshot to
  * prove that initialization followed by release leaves a host as it was.
  */
-import type { Node } from '../emulator/kernfs/nodes.ts';
-import { ROOT_CONTEXT } from '../emulator/kernfs/nodes.ts';
+
 import { EmulatedHost } from '../emulator/emulated-host.ts';
 import { EmulatedKernel } from '../emulator/kernel.ts';
+import type { Node } from '../emulator/kernfs/nodes.ts';
+import { ROOT_CONTEXT } from '../emulator/kernfs/nodes.ts';
 import { resolveScenario } from '../emulator/scenario/load.ts';
 import { Scenario, type ScenarioInput } from '../emulator/scenario/schema.ts';
 
@@ -28,7 +29,12 @@ export function bootHost(scenario: string | ScenarioInput): TestHost {
  * Adds a DRM render node to a PCI function as drivers/gpu/drm/drm_sysfs.c lays it out:
  * `<device>/drm/renderD<minor>` with a `device` link back, the class link, and /dev/dri.
  */
-export function addRenderNode(kernel: EmulatedKernel, address: string, minor = 128, options: { devNode?: boolean } = {}): void {
+export function addRenderNode(
+  kernel: EmulatedKernel,
+  address: string,
+  minor = 128,
+  options: { devNode?: boolean } = {},
+): void {
   const device = kernel.tree.realpath(`/sys/bus/pci/devices/${address}`);
   const name = `renderD${minor}`;
   const dir = `${device}/drm/${name}`;
@@ -43,7 +49,10 @@ export function addRenderNode(kernel: EmulatedKernel, address: string, minor = 1
  * Every readable attribute and link under `/sys`, `/dev` and `/etc` with its current value:
  * two equal snapshots mean the host is in the same state.
  */
-export function snapshotTree(kernel: EmulatedKernel, roots: readonly string[] = ['/sys', '/dev', '/etc', '/run']): Map<string, string> {
+export function snapshotTree(
+  kernel: EmulatedKernel,
+  roots: readonly string[] = ['/sys', '/dev', '/etc', '/run'],
+): Map<string, string> {
   const out = new Map<string, string>();
   const visit = (node: Node, path: string): void => {
     switch (node.kind) {
@@ -77,4 +86,26 @@ export function snapshotTree(kernel: EmulatedKernel, roots: readonly string[] = 
     if (node !== undefined) visit(node, root);
   }
   return out;
+}
+
+/**
+ * The paths whose value differs between two snapshots. Release may leave directories the
+ * kernel or vgpuctl's runtime state keep once created (`/sys/devices/virtual/vfio`,
+ * `/run/vgpuctl`): those come back as `addedEmptyDirs`, everything else as `changed`.
+ */
+export function diffSnapshots(
+  before: Map<string, string>,
+  after: Map<string, string>,
+): { changed: string[]; addedEmptyDirs: string[] } {
+  const changed: string[] = [];
+  const addedEmptyDirs: string[] = [];
+  for (const path of new Set([...before.keys(), ...after.keys()])) {
+    if (before.get(path) === after.get(path)) continue;
+    const emptyNewDir =
+      !before.has(path) &&
+      after.get(path) === 'dir' &&
+      ![...after.keys()].some((p) => p.startsWith(`${path}/`) && after.get(p) !== 'dir');
+    (emptyNewDir ? addedEmptyDirs : changed).push(path);
+  }
+  return { changed: changed.sort(), addedEmptyDirs: addedEmptyDirs.sort() };
 }

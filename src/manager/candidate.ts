@@ -88,7 +88,11 @@ export interface DraftCandidate extends Omit<Candidate, 'index' | 'priority'> {
 /** "NVIDIA Tesla T4" from "TU104GL [Tesla T4]"; the ids when pci.ids has no name. */
 export function shortGpuName(gpu: Gpu): string {
   const vendor =
-    gpu.vendor.name === null ? null : gpu.vendor.name.replace(/\s+(Corporation|Corp\.|Inc\.|Co\.,? Ltd\.?|Limited|Ltd\.)$/i, '');
+    gpu.vendor.name === null
+      ? null
+      : gpu.vendor.name.replace(/\s+(Corporation|Corp\.|Inc\.|Co\.,? Ltd\.?|Limited|Ltd\.)$/i, '');
   const model = gpu.device.name === null ? null : (/\[(.+)\]/.exec(gpu.device.name)?.[1] ?? gpu.device.name);
-  return model === null ? `${vendor ?? gpu.vendor.id} device ${gpu.device.id}` : `${vendor === null ? '' : `${vendor} `}${model}`;
+  return model === null
+    ? `${vendor ?? gpu.vendor.id} device ${gpu.device.id}`
+    : `${vendor === null ? '' : `${vendor} `}${model}`;
 }

@@ -40,9 +40,13 @@ export function parseGpuMode(text: string, options: { allowAuto?: boolean; optio
   if (isGpuMode(value)) return value;
   if (value === 'auto' && options.allowAuto === true) return 'auto';
   const choices = [...(options.allowAuto === true ? ['auto'] : []), ...GPU_MODES];
-  throw new VgpuctlError('INVALID_ARGUMENT', `Cannot use GPU mode "${clip(text)}": it is not one of ${choices.join(', ')}`, {
-    hint: `Modes: ${GPU_MODES.map((m) => `${m} (${MODE_DESCRIPTIONS[m]})`).join('; ')}`,
-  });
+  throw new VgpuctlError(
+    'INVALID_ARGUMENT',
+    `Cannot use GPU mode "${clip(text)}": it is not one of ${choices.join(', ')}`,
+    {
+      hint: `Modes: ${GPU_MODES.map((m) => `${m} (${MODE_DESCRIPTIONS[m]})`).join('; ')}`,
+    },
+  );
 }
 
 /** Modes below `mode`, best first: where a preference falls back to. */

@@ -21,10 +21,14 @@ export function hostBlockers(inventory: Inventory, needs: { iommu: boolean; vfio
   const host = inventory.host;
   const reasons: string[] = [];
   if (!host.kvm.available) {
-    reasons.push('KVM is not available (no /dev/kvm): assigned devices need hardware virtualization; enable VT-x/AMD-V and load kvm');
+    reasons.push(
+      'KVM is not available (no /dev/kvm): assigned devices need hardware virtualization; enable VT-x/AMD-V and load kvm',
+    );
   }
   if (needs.iommu && !host.iommu.enabled) {
-    reasons.push('the IOMMU is off (no IOMMU groups): enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on');
+    reasons.push(
+      'the IOMMU is off (no IOMMU groups): enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on',
+    );
   }
   if (needs.vfio && !host.vfio.modules.includes('vfio_pci')) {
     reasons.push('the vfio-pci driver is not loaded: modprobe vfio-pci');
@@ -39,7 +43,10 @@ export function stateOf(error: unknown): string {
 }
 
 /** What bind would say about `address`: its reasons not to, and the endpoints it would move. */
-function bindVerdict(inventory: Inventory, address: string): { reasons: string[]; endpoints: { address: string; driver: string | null }[] } {
+function bindVerdict(
+  inventory: Inventory,
+  address: string,
+): { reasons: string[]; endpoints: { address: string; driver: string | null }[] } {
   try {
     const assessment = assessBind(inventory, { address });
     return { reasons: assessment.findings.map((f) => stateOf(f.message)), endpoints: assessment.endpoints };
@@ -98,9 +105,7 @@ export function vfAddress(pf: string, geometry: VfGeometry, index: number): stri
 
 /** Whether a GPU's VFs are NVIDIA vGPU carriers rather than plain assignable functions. */
 function nvidiaVgpuVfs(gpu: Gpu): boolean {
-  return (
-    gpu.hostVgpuMode === 'SR-IOV' || (gpu.sriov?.vfs ?? []).some((vf) => vf.vgpu !== null || vf.mdev !== null)
-  );
+  return gpu.hostVgpuMode === 'SR-IOV' || (gpu.sriov?.vfs ?? []).some((vf) => vf.vgpu !== null || vf.mdev !== null);
 }
 
 /** A VF no VM and no vGPU uses: not on vfio-pci yet (a VM may hold those), no vGPU, no mdev. */
@@ -121,7 +126,7 @@ export function sriovCandidates(inventory: Inventory, geometry: ReadonlyMap<stri
       let enableVfs: number | null = null;
       if (nvidiaVgpuVfs(gpu)) {
         reasons.push(
-          "its VFs carry NVIDIA vGPUs: the nvidia driver keeps them (vendor-specific VFIO or mdev), vfio-pci cannot take them; use mode mdev",
+          'its VFs carry NVIDIA vGPUs: the nvidia driver keeps them (vendor-specific VFIO or mdev), vfio-pci cannot take them; use mode mdev',
         );
       } else if (sriov.totalVfs === 0) {
         reasons.push('no VFs can be enabled (sriov_totalvfs is 0)');

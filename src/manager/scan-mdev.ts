@@ -3,7 +3,7 @@
  * NVIDIA vendor-VFIO alike, from the type listing of `vgpuctl types` (ops/vgpu).
  */
 import type { Gpu, Inventory } from '../discovery/inventory.ts';
-import { type VgpuType, listVgpuTypes } from '../ops/vgpu/list-types.ts';
+import { listVgpuTypes, type VgpuType } from '../ops/vgpu/list-types.ts';
 import { parseNvidiaTypeName } from '../ops/vgpu/nvidia-type-name.ts';
 import { vgpuHosts } from '../ops/vgpu/vgpu-hosts.ts';
 import { type DraftCandidate, shortGpuName } from './candidate.ts';
@@ -31,7 +31,9 @@ function labelOf(inventory: Inventory, gpu: string): string {
 
 /** mdev candidates: every type of every vGPU host, and an unavailable one per other GPU saying why. */
 export function mdevCandidates(inventory: Inventory): DraftCandidate[] {
-  const types = listVgpuTypes(inventory).filter((t) => !NOT_GPUS.has(t.gpu) && (t.deviceApi ?? 'vfio-pci') === 'vfio-pci');
+  const types = listVgpuTypes(inventory).filter(
+    (t) => !NOT_GPUS.has(t.gpu) && (t.deviceApi ?? 'vfio-pci') === 'vfio-pci',
+  );
   const hosts = vgpuHosts(inventory).filter((h) => !NOT_GPUS.has(h.gpu));
   const out: DraftCandidate[] = [];
   for (const type of types) {

@@ -59,10 +59,7 @@ export function softwareCandidates(inventory: Inventory, options: SoftwareOption
     label: 'virtio-vga, 2D (no host GPU needed)',
     available: reasons.length === 0,
     reasons,
-    notes: [
-      ...(nodes.length === 0 ? ['no DRM render node on this host: no 3D acceleration'] : []),
-      ...slow,
-    ],
+    notes: [...(nodes.length === 0 ? ['no DRM render node on this host: no 3D acceleration'] : []), ...slow],
     order: [nodes.length + 1],
     target: {
       kind: 'software',
@@ -100,7 +97,9 @@ function renderNodeCandidate(
     available: reasons.length === 0,
     reasons,
     notes: [
-      api === 'virgl' ? 'OpenGL through virglrenderer; the host GPU stays with the host' : 'Vulkan through venus (QEMU 9.2+)',
+      api === 'virgl'
+        ? 'OpenGL through virglrenderer; the host GPU stays with the host'
+        : 'Vulkan through venus (QEMU 9.2+)',
       ...slow,
     ],
     // Discrete GPUs before the boot VGA one, which also draws the host's desktop.

@@ -5,7 +5,7 @@
  * all gets one unavailable entry, so every mode has its verdict.
  */
 import type { Inventory } from '../discovery/inventory.ts';
-import type { Candidate, DraftCandidate } from './candidate.ts';
+import { type Candidate, type DraftCandidate, shortGpuName } from './candidate.ts';
 import { GPU_MODES, type GpuMode, MODE_PRIORITY } from './modes.ts';
 import { passthroughCandidates, sriovCandidates, type VfGeometry } from './scan-hardware.ts';
 import { mdevCandidates } from './scan-mdev.ts';
@@ -52,7 +52,9 @@ export function scanCandidates(inventory: Inventory, options: ScanOptions = {}):
   for (const mode of GPU_MODES) {
     const list = drafts[mode].length > 0 ? drafts[mode] : [placeholder(mode)];
     // Array.prototype.sort is stable: ties keep the scanners' order (address, type id).
-    const sorted = [...list].sort((a, b) => Number(b.available) - Number(a.available) || compareOrder(a.order, b.order));
+    const sorted = [...list].sort(
+      (a, b) => Number(b.available) - Number(a.available) || compareOrder(a.order, b.order),
+    );
     for (const { order: _order, ...draft } of sorted) {
       out.push({ ...draft, index: out.length, priority: MODE_PRIORITY[mode] });
     }
@@ -66,7 +68,7 @@ function notSriovCapable(inventory: Inventory): DraftCandidate[] {
     .map((gpu) => ({
       mode: 'sriov',
       device: gpu.address,
-      label: `a VF of ${gpu.address}`,
+      label: `a VF of ${shortGpuName(gpu)}`,
       available: false,
       reasons: ['it is not SR-IOV capable (no sriov_totalvfs)'],
       notes: [],
@@ -95,5 +97,14 @@ function placeholder(mode: GpuMode): DraftCandidate {
               display: false,
             }
           : { kind: 'software', api: '2d', renderNode: null, gpu: null, driver: null, hostMemoryMiB: 0 };
-  return { mode, device: null, label: 'none', available: false, reasons: [NOTHING[mode]], notes: [], order: [], target };
+  return {
+    mode,
+    device: null,
+    label: 'none',
+    available: false,
+    reasons: [NOTHING[mode]],
+    notes: [],
+    order: [],
+    target,
+  };
 }

@@ -16,7 +16,8 @@ function hostAddress(address: string): XmlElement {
   return el('address', { domain: `0x${domain}`, bus: `0x${bus}`, slot: `0x${slot}`, function: `0x${fn}` });
 }
 
-const vnc = (): XmlElement => el('graphics', { type: 'vnc', autoport: 'yes' }, [el('listen', { type: 'address', address: '127.0.0.1' })]);
+const vnc = (): XmlElement =>
+  el('graphics', { type: 'vnc', autoport: 'yes' }, [el('listen', { type: 'address', address: '127.0.0.1' })]);
 
 /**
  * The device elements. With `guestSlot`, functions of a multi-function GPU get one guest
@@ -64,7 +65,9 @@ function deviceElements(gpu: VmGpuDevice, guestSlot: { bus: number } | null): Xm
       ];
     case 'virtio-gpu': {
       const accel =
-        gpu.renderNode === null || gpu.api === '2d' ? [] : [el('acceleration', { accel3d: 'yes', rendernode: gpu.renderNode })];
+        gpu.renderNode === null || gpu.api === '2d'
+          ? []
+          : [el('acceleration', { accel3d: 'yes', rendernode: gpu.renderNode })];
       return [
         ...(gpu.renderNode === null || gpu.api === '2d'
           ? [vnc()]
@@ -98,9 +101,7 @@ function qemuOverride(gpu: VmGpuDevice): XmlElement | null {
 
 /** Only the device elements, one after another (not a single XML document). */
 export function libvirtFragment(config: VmGpuConfig): string {
-  return deviceElements(config.device, null)
-    .map(renderXml)
-    .join('');
+  return deviceElements(config.device, null).map(renderXml).join('');
 }
 
 /** A complete minimal domain: q35, the VM UUID, memory, vCPUs and the GPU. */
@@ -141,10 +142,14 @@ export function libvirtNotes(config: VmGpuConfig): string[] {
   const gpu = config.device;
   const notes: string[] = [];
   if (gpu.kind === 'pci' && gpu.functions.length > 1) {
-    notes.push('the fragment leaves guest addresses to libvirt; the domain keeps the functions in one multifunction slot');
+    notes.push(
+      'the fragment leaves guest addresses to libvirt; the domain keeps the functions in one multifunction slot',
+    );
   }
   if (gpu.kind === 'virtio-gpu') {
-    notes.push(`the fragment cannot carry <qemu:override>: the host-memory budget (${gpu.hostMemoryMiB} MiB) is in the domain only`);
+    notes.push(
+      `the fragment cannot carry <qemu:override>: the host-memory budget (${gpu.hostMemoryMiB} MiB) is in the domain only`,
+    );
   }
   return notes;
 }

@@ -18,7 +18,13 @@ function device(driver: string, props: readonly (readonly [string, string | numb
   return [driver, ...props.map(([k, v]) => `${k}=${v}`)].join(',');
 }
 
-const rootPort = (): string[] => ['-device', device('pcie-root-port', [['id', PORT_ID], ['chassis', CHASSIS]])];
+const rootPort = (): string[] => [
+  '-device',
+  device('pcie-root-port', [
+    ['id', PORT_ID],
+    ['chassis', CHASSIS],
+  ]),
+];
 
 /** The device-related arguments only: what a script appends to its own command line. */
 export function qemuDeviceArgs(config: VmGpuConfig): string[] {

@@ -5,6 +5,13 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
+import { bindModule } from './bind.ts';
+import { doctorModule } from './doctor.ts';
+import { groupsModule } from './groups.ts';
+import { selectModule } from './select.ts';
+import { sriovModule } from './sriov.ts';
+import { typesCommandModule } from './types.ts';
+import { vgpuCommandModule } from './vgpu.ts';
 
 /** What a command module gets from the entry point. */
 export interface CliServices {
@@ -19,4 +26,12 @@ export interface CliServices {
 export type CommandModule = (program: Command, cli: CliServices) => void;
 
 /** Every command module, in help order. */
-export const COMMAND_MODULES: CommandModule[] = [];
+export const COMMAND_MODULES: CommandModule[] = [
+  typesCommandModule,
+  vgpuCommandModule,
+  groupsModule,
+  bindModule,
+  sriovModule,
+  doctorModule,
+  selectModule,
+];

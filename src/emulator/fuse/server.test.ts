@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../kernfs/errno-error.ts';
-import { Kernfs } from '../kernfs/tree.ts';
+import { ROOT_CONTEXT } from '../kernfs/nodes.ts';
+import { Kernfs, writeNode } from '../kernfs/tree.ts';
 import { treeBackend } from './backend.ts';
 import { clearStaleMount, fuseAvailable } from './mount-tools.ts';
 import type { FuseMount } from './server.ts';
@@ -189,7 +190,51 @@ describe('FUSE server over a real mount', { skip }, () => {
     await mount.settled();
     const second = await bash(`cat ${mnt}/etc/motd; cat ${mnt}${TYPE}/available_instances; cat ${mnt}${DEV}/irq`);
     assert.equal(second.stdout, 'a much longer message\n0\n16\n');
+    // A change behind show() that no tree event shows: cached pages go only on settled().
     model.setInstances(2);
+    await mount.settled();
+  });
+
+  it('serves a hot available_instances from the page cache and never stale after echo > create', async () => {
+    const counter = `${mnt}${TYPE}/available_instances`;
+    const uuid = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002';
+    // Warm it, then read it again: the re-reads are served by the kernel's page cache
+    // (no READ reaches the server) and the reader thread answers their OPEN/RELEASE.
+    assert.equal((await bash(`cat ${counter}`)).stdout, '2\n');
+    const before = mount.stats();
+    const hot = await bash(`for i in 1 2 3 4 5 6 7 8; do cat ${counter}; done`);
+    assert.equal(hot.stdout, '2\n'.repeat(8));
+    const after = mount.stats();
+    assert.equal((after.READ ?? 0) - (before.READ ?? 0), 0, 'hot reads come from the page cache');
+    assert.ok((after.fastOpens ?? 0) - (before.fastOpens ?? 0) >= 8, 'opens answered by the reader thread');
+    // Cached text reports its length (the kernel shrank i_size on the short read).
+    assert.equal((await bash(`stat -c %s ${counter}`)).stdout, '2\n');
+    // Opening it for writing still fails at open(2), as kernfs does for root.
+    assert.match((await bash(`echo 1 > ${counter}`)).stderr, /Permission denied/);
+    const run = await bash(`echo ${uuid} > ${mnt}${TYPE}/create && cat ${counter} && stat -c %s ${counter}`);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '1\n2\n');
+    const removed = await bash(`echo 1 > ${mnt}${DEV}/${uuid}/remove && cat ${counter}`);
+    assert.equal(removed.stdout, '2\n');
+  });
+
+  it('drops cached attribute pages on invalidateData() after an in-process change', async () => {
+    const counter = `${mnt}${TYPE}/available_instances`;
+    const uuid = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1003';
+    assert.equal((await bash(`cat ${counter}; cat ${counter}; cat ${counter}`)).stdout, '2\n2\n2\n');
+    // A store() through the emulated kernel's own API (as the host port does): it adds nodes,
+    // and invalidateData() resolves once the kernel has dropped the cached pages.
+    writeNode(model.tree.lookup(`${TYPE}/create`), Buffer.from(uuid), ROOT_CONTEXT);
+    await mount.invalidateData();
+    assert.equal((await bash(`cat ${counter}; cat ${counter}`)).stdout, '1\n1\n');
+    // A model change no tree event shows (a closure behind show()).
+    model.setInstances(7);
+    await mount.invalidateData();
+    assert.equal((await bash(`cat ${counter}`)).stdout, '7\n');
+    model.setInstances(1);
+    writeNode(model.tree.lookup(`${DEV}/${uuid}/remove`), Buffer.from('1'), ROOT_CONTEXT);
+    await mount.settled();
+    assert.equal((await bash(`cat ${counter}`)).stdout, '2\n');
   });
 
   it('supports create, write, rename, unlink and rmdir in tmpfs directories', async () => {

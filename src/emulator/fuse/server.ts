@@ -10,7 +10,7 @@ import type { FuseBackend } from './backend.ts';
 import { runCommand, unmountDir } from './mount-tools.ts';
 import { FuseSession } from './session.ts';
 import type { NotifierMessage, ReaderMessage } from './workers.ts';
-import { startNotifier, startReader } from './workers.ts';
+import { createFastOpenTable, FAST_COUNTER, startNotifier, startReader } from './workers.ts';
 
 /** Options of {@link mountFuse}. */
 export interface MountOptions {
@@ -91,7 +91,8 @@ function serve(
   const counters = { requests: 0, notifyBatches: 0, notifyFailures: 0, replyErrors: 0 };
   const onError = options.onError ?? (() => {});
   let open = true;
-  const reader = startReader(fd, READ_BUFFER_SIZE);
+  const fastOpen = createFastOpenTable();
+  const reader = startReader(fd, READ_BUFFER_SIZE, fastOpen);
   const notifier = startNotifier(fd);
   notifier.unref();
   const waiting = new Map<number, () => void>();
@@ -120,7 +121,12 @@ function serve(
         notifier.postMessage({ id, bufs });
       },
     },
-    { owner, cacheSec: options.cacheSec ?? 60, ...(options.onError ? { onError: options.onError } : {}) },
+    {
+      owner,
+      cacheSec: options.cacheSec ?? 60,
+      fastOpen: fastOpen.flags,
+      ...(options.onError ? { onError: options.onError } : {}),
+    },
   );
 
   notifier.on('message', (msg: NotifierMessage) => {
@@ -183,7 +189,12 @@ function serve(
   return {
     mountpoint: dir,
     closed,
-    stats: () => ({ ...session.stats(), ...counters }),
+    stats: () => ({
+      ...session.stats(),
+      ...counters,
+      fastOpens: Atomics.load(fastOpen.counters, FAST_COUNTER.OPEN),
+      fastReleases: Atomics.load(fastOpen.counters, FAST_COUNTER.RELEASE),
+    }),
     invalidateData: settled,
     settled,
     async unmount() {

@@ -4,10 +4,11 @@ import { describe, it } from 'node:test';
 import { ERRNO } from '../../host/errno.ts';
 import { fail } from '../kernfs/errno-error.ts';
 import { Kernfs } from '../kernfs/tree.ts';
-import { INIT_FLAG, NOTIFY, O, OP, SIZE } from './abi.ts';
+import { FOPEN, INIT_FLAG, NOTIFY, O, OP, SIZE } from './abi.ts';
 import { treeBackend } from './backend.ts';
 import { decodeDirents, decodeOutHeader, encodeRequest } from './protocol.ts';
 import { FuseSession } from './session.ts';
+import { FAST_FH_BASE } from './workers.ts';
 
 interface Out {
   error: number;
@@ -15,7 +16,7 @@ interface Out {
 }
 
 /** A session whose replies and notifications are captured; notifications complete when `release()` runs. */
-function harness(tree: Kernfs, cacheSec = 60) {
+function harness(tree: Kernfs, cacheSec = 60, fastOpen?: Uint8Array) {
   const log: string[] = [];
   const replies = new Map<bigint, Out>();
   const notes: Buffer[] = [];
@@ -34,7 +35,7 @@ function harness(tree: Kernfs, cacheSec = 60) {
         if (then !== undefined) held.push(then);
       },
     },
-    { owner: { uid: 0, gid: 0 }, cacheSec },
+    { owner: { uid: 0, gid: 0 }, cacheSec, ...(fastOpen === undefined ? {} : { fastOpen }) },
   );
   let unique = 1n;
   const send = (op: number, nodeid: number, body?: Buffer, uid = 0): Out | undefined => {
@@ -220,6 +221,53 @@ describe('FuseSession', () => {
     assert.equal(out?.error, 0);
     assert.equal(h.log[0]?.startsWith('reply'), true);
     assert.equal(tree.find('/etc/d')?.mode, 0o755);
+  });
+
+  it('caches read-only text attributes in the page cache and drops them on any store()', () => {
+    const tree = new Kernfs();
+    let instances = 2;
+    const counter = tree.attr('/available_instances', { mode: 0o444, show: () => `${instances}\n` });
+    const config = tree.attr('/config', { mode: 0o644, size: 256, show: () => new Uint8Array(256) });
+    const create = tree.attr('/create', {
+      mode: 0o200,
+      store: () => {
+        instances--;
+        return undefined;
+      },
+    });
+    const fastOpen = new Uint8Array(64);
+    const h = harness(tree, 60, fastOpen);
+    for (const name of ['available_instances', 'config', 'create']) h.lookup(1, name);
+    const openFlags = (ino: number, flags: number) => h.open(ino, flags).out?.body.readUInt32LE(8) ?? -1;
+    const size = () => h.send(OP.GETATTR, counter.ino, Buffer.alloc(16))?.body.readBigUInt64LE(16 + 8);
+    // First open: page cache, but no KEEP_CACHE (nothing current to keep).
+    assert.equal(openFlags(counter.ino, O.RDONLY), FOPEN.NOFLUSH);
+    assert.equal(size(), 4096n, 'never read: sysfs size');
+    const { fh } = h.open(counter.ino, O.RDONLY);
+    assert.equal(h.read(counter.ino, fh, 0)?.body.toString(), '2\n');
+    assert.equal(openFlags(counter.ino, O.RDONLY), FOPEN.NOFLUSH | FOPEN.KEEP_CACHE);
+    assert.equal(size(), 2n, 'cached: the length the kernel shrank i_size to');
+    assert.equal(fastOpen[counter.ino], 1, 'the reader thread may answer its opens');
+    // Writers and binary attributes bypass the page cache.
+    assert.equal(openFlags(counter.ino, O.RDWR) & FOPEN.DIRECT_IO, FOPEN.DIRECT_IO);
+    assert.equal(openFlags(config.ino, O.RDONLY) & FOPEN.DIRECT_IO, FOPEN.DIRECT_IO);
+    const w = h.open(create.ino, O.WRONLY);
+    assert.equal((w.out?.body.readUInt32LE(8) ?? 0) & FOPEN.DIRECT_IO, FOPEN.DIRECT_IO);
+    h.notes.length = 0;
+    h.log.length = 0;
+    assert.equal(h.write(create.ino, w.fh, 'x'), undefined, 'reply waits for the invalidation');
+    assert.deepEqual(h.log, ['notify 1']);
+    const note = h.notes[0] as Buffer;
+    assert.equal(note.readInt32LE(4), NOTIFY.INVAL_INODE);
+    assert.equal(note.readBigUInt64LE(16), BigInt(counter.ino));
+    assert.equal(fastOpen[counter.ino], 0);
+    h.release();
+    assert.equal(h.log[1]?.startsWith('reply'), true);
+    assert.equal(size(), 4096n);
+    assert.equal(openFlags(counter.ino, O.RDONLY), FOPEN.NOFLUSH);
+    // A read on a handle the reader thread opened is served here, statelessly.
+    assert.equal(h.read(counter.ino, FAST_FH_BASE + counter.ino, 0)?.body.toString(), '1\n');
+    assert.equal(h.session.invalidateData(), 1, 'outside a request, for changes behind show()');
   });
 
   it('refuses directory operations in sysfs directories and unknown opcodes', () => {

@@ -5,7 +5,7 @@
  */
 import { ERRNO } from '../../host/errno.ts';
 import { KernelErrno } from '../kernfs/errno-error.ts';
-import type { AccessContext, DirNode, Node } from '../kernfs/nodes.ts';
+import type { AccessContext, AttrNode, DirNode, Node } from '../kernfs/nodes.ts';
 import { checkOpen } from '../kernfs/tree.ts';
 import { DT, FATTR, FOPEN, INIT_FLAG, MAX_WRITE, O, OP, OP_NAME } from './abi.ts';
 import type { FuseBackend } from './backend.ts';
@@ -38,6 +38,7 @@ import {
   encodeStatfsOut,
   encodeWriteOut,
 } from './protocol.ts';
+import { FAST_FH_BASE } from './workers.ts';
 
 /** Where the session's output goes: replies in order, notifications through a separate writer. */
 export interface SessionIo {
@@ -55,6 +56,12 @@ export interface SessionOptions {
   cacheSec: number;
   /** Called with unexpected (non-KernelErrno) errors, which are answered with EIO. */
   onError?: (err: unknown) => void;
+  /**
+   * One byte per node id, shared with the reader thread (workers.ts): set to 1 while a text
+   * attribute's pages are current and anyone may open it for reading, so the reader answers
+   * its OPEN and RELEASE itself. Omitted: every request comes here.
+   */
+  fastOpen?: Uint8Array;
 }
 
 /** Thrown inside handlers to answer with an errno. */
@@ -111,10 +118,11 @@ export class FuseSession {
   /** Set by a request whose reply must wait until its invalidations are written. */
   private deferReply = false;
   /**
-   * Text attributes whose pages the kernel may hold: served by a page-cache READ since their
-   * last data invalidation. Any change to the tree or any store() drops them all.
+   * Text attributes whose pages the kernel may hold (served by a page-cache READ since their
+   * last data invalidation), with the length then served. Any change to the tree or any
+   * store() drops them all.
    */
-  private readonly cachedAttrs = new Set<number>();
+  private readonly cachedAttrs = new Map<number, number>();
 
   constructor(backend: FuseBackend, io: SessionIo, options: SessionOptions) {
     this.backend = backend;
@@ -153,7 +161,8 @@ export class FuseSession {
   invalidateData(): number {
     if (this.cachedAttrs.size === 0 || !this.initialized || this.destroyed) return 0;
     let queued = 0;
-    for (const ino of this.cachedAttrs) {
+    for (const ino of this.cachedAttrs.keys()) {
+      this.setFastOpen(ino, false);
       if (!this.table.known(ino)) continue;
       // fs/fuse/inode.c fuse_reverse_inval_inode: offset 0, len 0 (<= 0 means to the end)
       // drops the cached attributes and every page of the inode.
@@ -163,6 +172,11 @@ export class FuseSession {
     this.cachedAttrs.clear();
     this.count('dataInvalidations');
     return queued;
+  }
+
+  private setFastOpen(ino: number, on: boolean): void {
+    const flags = this.options.fastOpen;
+    if (flags !== undefined && ino < flags.length) Atomics.store(flags, ino, on ? 1 : 0);
   }
 
   /** Request counts by opcode name, plus notifications, errors and open handles. */
@@ -380,8 +394,6 @@ export class FuseSession {
     const handle = this.fileHandle(fh);
     let content: Buffer;
     if (handle.node.kind === 'attr') {
-      // A page-cache fill: the text now lives in the kernel until invalidateData().
-      if (handle.cached) this.cachedAttrs.add(handle.node.ino);
       // seq_file semantics: show() runs on a read from offset 0; later offsets continue the
       // same text, so a value that changes between cat's two reads never mixes versions.
       if (offset === 0 || handle.snapshot === undefined) {
@@ -389,6 +401,7 @@ export class FuseSession {
         handle.snapshot = this.backend.read(node, ctx);
       }
       content = handle.snapshot;
+      if (handle.cached) this.markCached(handle.node, content.length);
     } else {
       const node = handle.node;
       content = this.backend.read(node, ctx);
@@ -419,6 +432,13 @@ export class FuseSession {
     // One WRITE is one store() (fs/kernfs/file.c); its return value is write(2)'s.
     const count = this.backend.write(node, data, ctx);
     return { body: encodeWriteOut(count) };
+  }
+
+  /** A page-cache fill: the text now lives in the kernel until invalidateData(). */
+  private markCached(node: AttrNode, length: number): void {
+    this.cachedAttrs.set(node.ino, Math.min(length, node.size));
+    // The reader may answer the next OPENs itself when kernfs_fop_open would let anyone read.
+    if ((node.mode & 0o004) !== 0 && node.show !== undefined) this.setFastOpen(node.ino, true);
   }
 
   private opendir(nodeid: number): Buffer {
@@ -482,13 +502,32 @@ export class FuseSession {
   }
 
   private fileHandle(fh: number): FileHandle {
+    if (fh >= FAST_FH_BASE) return this.fastHandle(fh - FAST_FH_BASE);
     const handle = this.handles.get(fh);
     if (handle?.kind !== 'file') errno('EBADF');
     return handle;
   }
 
+  /**
+   * A handle the reader thread opened (read-only, page cache): stateless, since a page-cache
+   * READ asks for whole pages below i_size (4096) and so always starts at offset 0.
+   */
+  private fastHandle(nodeid: number): FileHandle {
+    const node = this.node(nodeid);
+    if (node.kind !== 'attr') errno('EBADF');
+    return { kind: 'file', node, snapshot: undefined, cached: true };
+  }
+
   private attr(node: Node) {
-    return nodeAttr(this.backend.tree, node, this.options.owner);
+    const attr = nodeAttr(this.backend.tree, node, this.options.owner);
+    // A short page-cache READ makes the kernel shrink i_size to the text's length
+    // (fs/fuse/file.c fuse_short_read -> fuse_read_update_size). Report that length while the
+    // pages are cached: a GETATTR answering 4096 would make fuse_change_attributes drop them,
+    // and every read bumps atime, which sends the next stat to GETATTR (fuse_invalidate_atime).
+    // Attributes never read, or invalidated since, report sysfs' 4096.
+    const cachedLength = this.cachedAttrs.get(node.ino);
+    if (cachedLength !== undefined && node.kind === 'attr') attr.size = cachedLength;
+    return attr;
   }
 
   /** The caller as the emulated kernel sees it: the mount owner is the host's root. */

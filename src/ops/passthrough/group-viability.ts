@@ -52,5 +52,5 @@ export function blockReason(device: GroupDevice): string | null {
   if (device.kind !== 'pci') return null; // mdevs get groups of their own, owned by vfio_mdev
   if (device.bridge) return null;
   if (isDmaSafeDriver(device.driver) || device.vfioDevice) return null;
-  return `bound to host driver "${device.driver}", which uses the kernel DMA API (needs vfio-pci, pci-stub or no driver)`;
+  return `bound to host driver "${device.driver}", which uses the kernel DMA API`;
 }

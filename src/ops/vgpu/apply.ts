@@ -43,7 +43,7 @@ export interface ApplyOptions<T> {
   lock?: boolean;
   /** Checks the host after execution; returns what is wrong, or undefined. */
   verify?: (inventory: Inventory, definitions: Definitions, result: T) => string | undefined;
-  /** Attempts when losing a race to a concurrent invocation (default 3). */
+  /** Attempts when losing a race to a concurrent invocation (default 5). */
   attempts?: number;
 }
 
@@ -65,7 +65,8 @@ export async function applyVgpuPlan<T>(
   planner: (inventory: Inventory, definitions: Definitions) => { plan: Plan; result: T },
   options: ApplyOptions<T> = {},
 ): Promise<Applied<T>> {
-  const attempts = options.attempts ?? 3;
+  const attempts = options.attempts ?? 5;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const run = async (): Promise<Applied<T>> => {
     for (let attempt = 1; ; attempt++) {
       const [inventory, definitions] = await Promise.all([deps.discover(), readDefinitions(deps.host)]);
@@ -73,9 +74,14 @@ export async function applyVgpuPlan<T>(
       if (deps.dryRun) return { plan, result, executed: false, report: null, attempts: attempt };
       let report: ExecutionReport;
       try {
-        report = await executePlan(deps.host, plan, deps.sleep === undefined ? {} : { sleep: deps.sleep });
+        report = await executePlan(deps.host, plan, { sleep });
       } catch (error) {
-        if (attempt < attempts && lostRace(error)) continue;
+        if (attempt < attempts && lostRace(error)) {
+          // Two invocations that collide and roll back would collide again in lockstep: a
+          // random pause lets one of them finish first.
+          await sleep(1 + Math.floor(Math.random() * 25 * attempt));
+          continue;
+        }
         throw error;
       }
       if (options.verify !== undefined) {

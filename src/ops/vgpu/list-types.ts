@@ -74,7 +74,17 @@ function mdevTypes(host: VgpuHost): VgpuType[] {
       });
     }
   }
-  return [...byId.values()].sort((a, b) => compareTypeIds(a.id, b.id));
+  const types = [...byId.values()].sort((a, b) => compareTypeIds(a.id, b.id));
+  if (host.parents.length > 1 && host.nvidia) {
+    // SR-IOV + mdev: each VF says 1 while the GPU has room for one more vGPU of the size, so
+    // the sum over VFs overstates; the GPU's own limit is max_instance less the live vGPUs.
+    for (const type of types) {
+      if (type.maxInstances === null || type.availableInstances === null) continue;
+      const live = host.live.filter((v) => v.framebufferMiB === type.framebufferMiB).length;
+      type.availableInstances = Math.max(0, Math.min(type.availableInstances, type.maxInstances - live));
+    }
+  }
+  return types;
 }
 
 function vendorTypes(host: VgpuHost): VgpuType[] {

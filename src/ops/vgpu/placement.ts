@@ -161,6 +161,12 @@ function offerOf(host: VgpuHost, type: VgpuType, only: string | undefined, reser
     }
     slots.push({ name: parent.name, fits: Math.max(0, available) });
   }
+  // Never more than the GPU as a whole has room for (SR-IOV + mdev: one per VF, shared framebuffer).
+  let room = type.availableInstances ?? 0;
+  for (const slot of slots) {
+    slot.fits = Math.min(slot.fits, room);
+    room -= slot.fits;
+  }
   const offer: Offer = { host, type, slots };
   if (slots.every((s) => s.fits === 0)) {
     offer.blocked = sizeClash
@@ -283,7 +289,12 @@ function noCapacity(query: string, request: PlacementRequest, offers: Offer[], t
     return new VgpuctlError(
       'VGPU_CAPACITY_EXHAUSTED',
       `Cannot ${request.verb} ${what} on ${only.host.gpu}: only ${total} instance${total === 1 ? '' : 's'} of ${name} left`,
-      { hint: `Ask for at most ${total}, or leave out --gpu to spread them over every GPU offering the type` },
+      {
+        hint:
+          request.gpu === undefined
+            ? `Ask for at most ${total}; no other GPU offers ${name}`
+            : `Ask for at most ${total}, or leave out --gpu to spread them over every GPU offering the type`,
+      },
     );
   }
   const per = offers.map((o) => `${o.host.gpu}: ${fits(o)}`).join(', ');

@@ -1,0 +1,1 @@
+--platform uuid=6a1f3c2e-8d4b-4e0a-9b7c-2f5e1d3a4b6c --device path=/sys/bus/mdev/devices/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001/,id=vgpuctl-gpu0

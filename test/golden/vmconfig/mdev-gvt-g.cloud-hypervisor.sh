@@ -1,0 +1,1 @@
+--device path=/sys/bus/mdev/devices/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001/,id=vgpuctl-gpu0

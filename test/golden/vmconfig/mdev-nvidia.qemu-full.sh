@@ -1,0 +1,1 @@
+qemu-system-x86_64 -name vgpuctl-vm -uuid 6a1f3c2e-8d4b-4e0a-9b7c-2f5e1d3a4b6c -machine q35,accel=kvm -cpu host -m 4096 -smp 2 -nodefaults -vnc 127.0.0.1:0 -device pcie-root-port,id=vgpuctl-port0,chassis=240 -device vfio-pci-nohotplug,sysfsdev=/sys/bus/mdev/devices/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001,display=on,ramfb=on,id=vgpuctl-gpu0,bus=vgpuctl-port0

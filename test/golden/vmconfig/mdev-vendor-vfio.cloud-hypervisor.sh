@@ -1,0 +1,1 @@
+--platform uuid=6a1f3c2e-8d4b-4e0a-9b7c-2f5e1d3a4b6c --device path=/sys/bus/pci/devices/0000:41:00.4/,id=vgpuctl-gpu0

@@ -1,0 +1,1 @@
+--device path=/sys/bus/pci/devices/0000:01:00.0/,id=vgpuctl-gpu0 path=/sys/bus/pci/devices/0000:01:00.1/,id=vgpuctl-gpu0-fn1

@@ -1,0 +1,1 @@
+-device pcie-root-port,id=vgpuctl-port0,chassis=240 -device vfio-pci,host=0000:01:00.0,id=vgpuctl-gpu0,bus=vgpuctl-port0,addr=00.0,multifunction=on -device vfio-pci,host=0000:01:00.1,id=vgpuctl-gpu0-fn1,bus=vgpuctl-port0,addr=00.1

@@ -1,0 +1,1 @@
+--gpu socket=/run/vgpuctl/vgpuctl-vm-gpu.sock

@@ -1,0 +1,1 @@
+-device virtio-vga,max_hostmem=256M,id=vgpuctl-gpu0

@@ -1,0 +1,1 @@
+qemu-system-x86_64 -name vgpuctl-vm -uuid 6a1f3c2e-8d4b-4e0a-9b7c-2f5e1d3a4b6c -machine q35,accel=kvm -cpu host -m 4096 -smp 2 -nodefaults -vnc 127.0.0.1:0 -object memory-backend-memfd,id=vgpuctl-ram,size=4096M,share=on -machine memory-backend=vgpuctl-ram -device virtio-vga-gl,blob=true,venus=true,hostmem=1024M,id=vgpuctl-gpu0 -display egl-headless,rendernode=/dev/dri/renderD128

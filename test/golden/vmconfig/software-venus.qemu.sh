@@ -1,0 +1,1 @@
+-object memory-backend-memfd,id=vgpuctl-ram,size=4096M,share=on -machine memory-backend=vgpuctl-ram -device virtio-vga-gl,blob=true,venus=true,hostmem=1024M,id=vgpuctl-gpu0 -display egl-headless,rendernode=/dev/dri/renderD128

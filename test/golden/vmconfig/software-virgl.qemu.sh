@@ -1,0 +1,1 @@
+-device virtio-vga-gl,max_hostmem=2048M,id=vgpuctl-gpu0 -display egl-headless,rendernode=/dev/dri/renderD128

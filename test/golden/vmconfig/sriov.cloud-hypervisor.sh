@@ -1,0 +1,1 @@
+--device path=/sys/bus/pci/devices/0000:41:00.4/,id=vgpuctl-gpu0

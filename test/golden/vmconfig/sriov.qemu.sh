@@ -1,0 +1,1 @@
+-device pcie-root-port,id=vgpuctl-port0,chassis=240 -device vfio-pci,host=0000:41:00.4,id=vgpuctl-gpu0,bus=vgpuctl-port0
