@@ -3,10 +3,12 @@
  * (`npm run bench -- discovery`). Numbers vary by machine; compare ratios, not absolutes.
  */
 import { benchDiscovery } from './discovery.ts';
+import { benchFuse } from './fuse.ts';
 import { benchMdevctlOnEmulator } from './mdevctl-on-emulator.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   discovery: benchDiscovery,
+  fuse: benchFuse,
   'mdevctl-on-emulator': benchMdevctlOnEmulator,
 };
 

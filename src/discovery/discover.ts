@@ -74,7 +74,14 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
   const host_ = await readHostFacts(sysfs, { mdevParents: parents.size, nvidiaSmi: smi !== null });
   const otherMdevParents = [...parents.values()].filter((p) => !claimed.has(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
   const passthrough = await readPassthroughFacts(sysfs, functions, ids);
-  return Inventory.parse({ schemaVersion: 1, host: host_, gpus, otherMdevParents, drm: { renderNodes }, ...passthrough });
+  return Inventory.parse({
+    schemaVersion: 1,
+    host: host_,
+    gpus,
+    otherMdevParents,
+    drm: { renderNodes },
+    ...passthrough,
+  });
 }
 
 interface Context {

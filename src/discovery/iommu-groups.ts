@@ -29,7 +29,9 @@ export async function readIommuGroups(
         sysfs.text(`${GROUPS}/${id}/type`),
         sysfs.exists(`/dev/vfio/${id}`),
       ]);
-      const devices = await Promise.all(names.sort(comparePciAddress).map((name) => readMember(sysfs, name, functions, ids)));
+      const devices = await Promise.all(
+        names.sort(comparePciAddress).map((name) => readMember(sysfs, name, functions, ids)),
+      );
       return { id, type, vfioNode, devices };
     }),
   );

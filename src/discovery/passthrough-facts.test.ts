@@ -30,7 +30,9 @@ describe('discover(): IOMMU groups, device users and PCI drivers of the lab host
 
   test('describes each member: class, driver, bridge, boot VGA', () => {
     const pick = (id: number) =>
-      lab.iommuGroups?.find((g) => g.id === id)?.devices.map((d) => [d.address, d.className, d.driver, d.bridge, d.bootVga]);
+      lab.iommuGroups
+        ?.find((g) => g.id === id)
+        ?.devices.map((d) => [d.address, d.className, d.driver, d.bridge, d.bootVga]);
     assert.deepEqual(pick(0), [['0000:00:01.0', 'PCI bridge', 'pcieport', true, false]]);
     assert.deepEqual(pick(1), [['0000:00:02.0', 'VGA compatible controller', 'i915', false, true]]);
     assert.deepEqual(pick(2), [
@@ -47,7 +49,9 @@ describe('discover(): IOMMU groups, device users and PCI drivers of the lab host
   test('marks VFs with their PF and vendor-VFIO VFs as VFIO devices', async () => {
     const { kernel, host } = bootHost();
     kernel.write('/sys/bus/pci/devices/0000:41:00.0/sriov_numvfs', '1');
-    const vf = (await inventoryOf(host)).iommuGroups?.flatMap((g) => g.devices).find((d) => d.address === '0000:41:00.4');
+    const vf = (await inventoryOf(host)).iommuGroups
+      ?.flatMap((g) => g.devices)
+      .find((d) => d.address === '0000:41:00.4');
     assert.equal(vf?.physfn, '0000:41:00.0');
     assert.equal(vf?.vfioDevice, true);
   });
@@ -112,7 +116,10 @@ describe('readVirtFacts()', () => {
       links: { '/sys/class/graphics/fb0/device': '../../../efi-framebuffer.0' },
     });
     const facts = await readVirtFacts(host);
-    assert.deepEqual(facts.irqRemapping, { state: 'enabled', evidence: '/proc/interrupts lists remapped (IR-) interrupts' });
+    assert.deepEqual(facts.irqRemapping, {
+      state: 'enabled',
+      evidence: '/proc/interrupts lists remapped (IR-) interrupts',
+    });
     assert.deepEqual(facts.consoles, {
       known: true,
       vtconsoles: [

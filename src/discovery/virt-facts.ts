@@ -53,22 +53,23 @@ const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/lib/syste
 /** Reads the doctor's host facts through the port. */
 export async function readVirtFacts(host: HostPort): Promise<VirtFacts> {
   const sysfs = new SysfsReader(host);
-  const [irqRemapping, acpi, allowUnsafe, enableSriov, devVfio, modules, consoles, processes, units] = await Promise.all([
-    readIrqRemapping(sysfs),
-    readAcpi(sysfs),
-    sysfs.text('/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts'),
-    sysfs.text('/sys/module/vfio_pci/parameters/enable_sriov'),
-    readDevVfio(host),
-    sysfs.list('/sys/module'),
-    readConsoles(sysfs),
-    readProcessTable(sysfs, { allCommands: true, watch: null }),
-    Promise.all(
-      NVIDIA_UNITS.map(async (name) => ({
-        name,
-        installed: (await Promise.all(UNIT_DIRS.map((dir) => sysfs.exists(`${dir}/${name}`)))).some(Boolean),
-      })),
-    ),
-  ]);
+  const [irqRemapping, acpi, allowUnsafe, enableSriov, devVfio, modules, consoles, processes, units] =
+    await Promise.all([
+      readIrqRemapping(sysfs),
+      readAcpi(sysfs),
+      sysfs.text('/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts'),
+      sysfs.text('/sys/module/vfio_pci/parameters/enable_sriov'),
+      readDevVfio(host),
+      sysfs.list('/sys/module'),
+      readConsoles(sysfs),
+      readProcessTable(sysfs, { allCommands: true, watch: null }),
+      Promise.all(
+        NVIDIA_UNITS.map(async (name) => ({
+          name,
+          installed: (await Promise.all(UNIT_DIRS.map((dir) => sysfs.exists(`${dir}/${name}`)))).some(Boolean),
+        })),
+      ),
+    ]);
   return VirtFacts.parse({
     irqRemapping,
     acpi,
@@ -95,7 +96,8 @@ function yesNo(text: string | null): boolean | null {
 async function readIrqRemapping(sysfs: SysfsReader): Promise<VirtFacts['irqRemapping']> {
   const cmdline = parseCmdline((await sysfs.text('/proc/cmdline')) ?? '');
   // drivers/iommu/irq_remapping.c setup_irqremap: "intremap=off" disables remapping.
-  if (cmdline.get('intremap') === 'off') return { state: 'disabled', evidence: 'intremap=off on the kernel command line' };
+  if (cmdline.get('intremap') === 'off')
+    return { state: 'disabled', evidence: 'intremap=off on the kernel command line' };
   const interrupts = await sysfs.text('/proc/interrupts');
   if (interrupts !== null) {
     // Remapped interrupts are listed with an "IR-" chip prefix: IR-PCI-MSI, IR-IO-APIC.

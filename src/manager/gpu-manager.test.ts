@@ -455,9 +455,9 @@ describe('stats()', () => {
     assert.equal(stats.candidates.byMode.software.available, 1);
   });
 
-  test('of a passed-through GPU: its VRAM, physical and virtual', async () => {
+  test('of a passed-through GPU: its physical VRAM (virtual VRAM in host memory stays with the host)', async () => {
     const manager = await scanned('lab');
     manager.autoSelect();
-    assert.deepEqual(manager.stats()?.memory, { kind: 'vram', MiB: 10240, physicalMiB: 8192, virtualMiB: 2048 });
+    assert.deepEqual(manager.stats()?.memory, { kind: 'vram', MiB: 8192, physicalMiB: 8192, virtualMiB: null });
   });
 });

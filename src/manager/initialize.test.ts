@@ -170,6 +170,26 @@ describe('initialize() and release()', () => {
     await assertUnchanged(testHost, before);
   });
 
+  test('an mdev already running under the UUID asked for is used, not created again, and release leaves it', async () => {
+    const testHost = bootHost('lab');
+    const first = managerOn(testHost);
+    await first.scan();
+    first.select({ mode: 'mdev' });
+    await first.initialize({ mdevUuid: MDEV_UUID });
+    const before = await capture(testHost);
+
+    const second = managerOn(testHost);
+    await second.scan();
+    second.select({ mode: 'mdev' });
+    assert.deepEqual(second.preview({ mdevUuid: MDEV_UUID }).plans, []);
+    const init = await second.initialize({ mdevUuid: MDEV_UUID });
+    assert.deepEqual(init.acquired, []);
+    assert.deepEqual(init.device, { kind: 'mdev', uuid: MDEV_UUID, display: true, ramfb: true, nvidiaVgpu: true });
+    await second.release();
+    await assertUnchanged(testHost, before);
+    await first.release();
+  });
+
   test('release without initialization does nothing; selecting again while initialized is refused', async () => {
     const testHost = bootHost('lab');
     const manager = managerOn(testHost);

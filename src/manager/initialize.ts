@@ -15,6 +15,7 @@ import { planUnbind } from '../ops/passthrough/plan-unbind.ts';
 import { planSriov } from '../ops/sriov/plan-sriov.ts';
 import { planCreateVgpus } from '../ops/vgpu/plan-create.ts';
 import { planRemoveVgpus } from '../ops/vgpu/plan-remove.ts';
+import { vgpuHosts } from '../ops/vgpu/vgpu-hosts.ts';
 import type { VmGpuDevice } from '../vmconfig/vm-gpu.ts';
 import type { Candidate } from './candidate.ts';
 
@@ -70,6 +71,16 @@ function planVgpu(
 ): { plan: Plan; device: VmGpuDevice; ids: string[] } {
   const t = candidate.target;
   if (t.kind !== 'mdev') throw new Error('not an mdev candidate');
+  // An mdev of this type that already runs under the UUID asked for is used as it is: the
+  // same command can then print another format of an applied selection.
+  const existing = ctx.mdevUuid === undefined ? undefined : liveMdev(inventory, ctx.mdevUuid, t.typeId);
+  if (existing !== undefined) {
+    return {
+      plan: { action: `use the running vGPU ${existing}`, steps: [] },
+      device: { kind: 'mdev', uuid: existing, display: t.display, ramfb: t.display, nvidiaVgpu: t.nvidia },
+      ids: [],
+    };
+  }
   const { plan, created } = planCreateVgpus(
     inventory,
     { type: t.typeId, gpu: t.gpu, count: 1, ...(ctx.mdevUuid === undefined ? {} : { uuids: [ctx.mdevUuid] }) },
@@ -86,6 +97,12 @@ function planVgpu(
     device: { kind: 'mdev', uuid: made.uuid, display: t.display, ramfb: t.display, nvidiaVgpu: t.nvidia },
     ids: [made.uuid],
   };
+}
+
+/** The UUID of a running mdev of `typeId` with UUID `uuid`, if there is one. */
+function liveMdev(inventory: Inventory, uuid: string, typeId: string): string | undefined {
+  const live = vgpuHosts(inventory).flatMap((h) => (h.mechanism === 'mdev' ? h.live : []));
+  return live.find((v) => v.id === uuid && v.typeId === typeId)?.id;
 }
 
 /**
@@ -121,7 +138,7 @@ export function previewInitialization(
     }
     case 'mdev': {
       const { plan, device } = planVgpu(inventory, candidate, ctx);
-      return { plans: [plan], pending: [], device };
+      return { plans: plan.steps.length === 0 ? [] : [plan], pending: [], device };
     }
     case 'software':
       return { plans: [], pending: [], device: softwareDevice(candidate) as VmGpuDevice };
@@ -176,7 +193,7 @@ export async function initializeCandidate(
       case 'mdev': {
         const inventory = await ctx.discover();
         const { plan, device, ids } = planVgpu(inventory, candidate, ctx);
-        await run(plan, { kind: 'vgpus-created', ids });
+        await run(plan, ids.length === 0 ? null : { kind: 'vgpus-created', ids });
         return { candidate, device, acquired, reports };
       }
       case 'software':

@@ -136,7 +136,7 @@ function selectByIndex(candidates: readonly Candidate[], request: SelectRequest)
 }
 
 /** A device filter: which candidates use `device`. Throws DEVICE_NOT_FOUND when none does. */
-function deviceFilter(candidates: readonly Candidate[], device: string | undefined): (c: Candidate) => boolean {
+export function deviceFilter(candidates: readonly Candidate[], device: string | undefined): (c: Candidate) => boolean {
   if (device === undefined) return () => true;
   const text = device.trim();
   const name = /^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/.test(text) ? parsePciAddress(text) : text;

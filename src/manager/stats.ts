@@ -59,12 +59,10 @@ function memoryOf(inventory: Inventory, candidate: Candidate): GpuStats['memory'
       const card = inventory.gpus.find((g) => g.address === (t.kind === 'passthrough' ? t.gpu : t.pf));
       // A VF's share of the card is not stated; report the card's numbers for the whole GPU only.
       const vram = t.kind === 'passthrough' ? card?.vram : undefined;
-      return {
-        kind: 'vram',
-        MiB: vram?.totalMiB ?? null,
-        physicalMiB: vram?.physicalMiB ?? null,
-        virtualMiB: vram?.virtualMiB ?? null,
-      };
+      // The guest drives the board itself: it sees the physical VRAM. "Virtual VRAM" that a
+      // host driver keeps in system memory (vram_info) stays with the host.
+      const physical = vram?.physicalMiB ?? vram?.totalMiB ?? null;
+      return { kind: 'vram', MiB: physical, physicalMiB: physical, virtualMiB: null };
     }
     case 'mdev':
       return { kind: 'framebuffer', MiB: t.framebufferMiB, physicalMiB: t.framebufferMiB, virtualMiB: null };

@@ -44,7 +44,12 @@ describe('vgpuctl bind / unbind on the emulated lab (state kept between invocati
     assert.equal(result.operation, 'unbind');
     assert.equal(result.changed, true);
     assert.deepEqual(result.devices, [
-      { address: '0000:01:00.0', name: 'NVIDIA Corporation AD104 [GeForce RTX 4070]', before: 'vfio-pci', after: 'nvidia' },
+      {
+        address: '0000:01:00.0',
+        name: 'NVIDIA Corporation AD104 [GeForce RTX 4070]',
+        before: 'vfio-pci',
+        after: 'nvidia',
+      },
       { address: '0000:01:00.1', name: 'NVIDIA Corporation Device 22bc', before: 'vfio-pci', after: 'snd_hda_intel' },
     ]);
     assert.deepEqual(await group2(), ['0000:01:00.0=nvidia', '0000:01:00.1=snd_hda_intel']);
@@ -52,14 +57,42 @@ describe('vgpuctl bind / unbind on the emulated lab (state kept between invocati
 
   test('bad input gives a clear error and a fixed exit status, and changes nothing', async () => {
     const cases: [string[], number, RegExp][] = [
-      [['bind', '0000:00:02.0'], 4, /^error: Cannot bind "0000:00:02\.0" to vfio-pci: 0000:00:02\.0 is the boot VGA device/],
+      [
+        ['bind', '0000:00:02.0'],
+        4,
+        /^error: Cannot bind "0000:00:02\.0" to vfio-pci: 0000:00:02\.0 is the boot VGA device/,
+      ],
       [['bind', '0000:01:00.1'], 2, /^error: Cannot bind "0000:01:00\.1" to vfio-pci: it is not a GPU \(Audio device/],
-      [['bind', '0000:99:00.0'], 3, /^error: Cannot bind "0000:99:00\.0" to vfio-pci: no such PCI device on emulated host "lab"/],
-      [['bind', '01:00.0', '--driver', 'vfio_pcii'], 3, /^error: Cannot bind "0000:01:00\.0" to driver "vfio_pcii": no such driver/],
-      [['bind', '01:00.0', '--driver', '../../../../etc'], 2, /^error: Cannot bind "0000:01:00\.0" to driver "\.\.\/\.\.\/\.\.\/\.\.\/etc": not a driver name/],
-      [['sriov', '41:00.0', '--vfs', '33'], 2, /^error: Cannot enable 33 VFs on "0000:41:00\.0": it supports at most 32 VFs/],
-      [['sriov', '41:00.0', '--vfs=-2'], 2, /^error: Cannot set the VF count of "0000:41:00\.0" to "-2": it must be a whole number/],
-      [['sriov', '01:00.0', '--vfs', '2'], 6, /^error: Cannot enable 2 VFs on "0000:01:00\.0": it has no SR-IOV capability/],
+      [
+        ['bind', '0000:99:00.0'],
+        3,
+        /^error: Cannot bind "0000:99:00\.0" to vfio-pci: no such PCI device on emulated host "lab"/,
+      ],
+      [
+        ['bind', '01:00.0', '--driver', 'vfio_pcii'],
+        3,
+        /^error: Cannot bind "0000:01:00\.0" to driver "vfio_pcii": no such driver/,
+      ],
+      [
+        ['bind', '01:00.0', '--driver', '../../../../etc'],
+        2,
+        /^error: Cannot bind "0000:01:00\.0" to driver "\.\.\/\.\.\/\.\.\/\.\.\/etc": not a driver name/,
+      ],
+      [
+        ['sriov', '41:00.0', '--vfs', '33'],
+        2,
+        /^error: Cannot enable 33 VFs on "0000:41:00\.0": it supports at most 32 VFs/,
+      ],
+      [
+        ['sriov', '41:00.0', '--vfs=-2'],
+        2,
+        /^error: Cannot set the VF count of "0000:41:00\.0" to "-2": it must be a whole number/,
+      ],
+      [
+        ['sriov', '01:00.0', '--vfs', '2'],
+        6,
+        /^error: Cannot enable 2 VFs on "0000:01:00\.0": it has no SR-IOV capability/,
+      ],
     ];
     for (const [args, status, pattern] of cases) {
       const run = await cli(...args);
@@ -84,7 +117,10 @@ describe('vgpuctl sriov on the emulated lab', () => {
 
     const refused = await cli('sriov', '41:00.0', '--vfs', '8');
     assert.equal(refused.status, 4);
-    assert.match(refused.stderr, /4 VFs are enabled, and the kernel changes a non-zero count only through 0 \(EBUSY\)\nhint: Disable them first with "vgpuctl sriov 0000:41:00\.0 --vfs 0", then set --vfs 8/);
+    assert.match(
+      refused.stderr,
+      /4 VFs are enabled, and the kernel changes a non-zero count only through 0 \(EBUSY\)\nhint: Disable them first with "vgpuctl sriov 0000:41:00\.0 --vfs 0", then set --vfs 8/,
+    );
 
     const removed = await cli('sriov', '41:00.0', '--vfs', '0');
     assert.equal(removed.status, 0, removed.stderr);

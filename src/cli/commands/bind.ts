@@ -45,12 +45,19 @@ export async function bindCommand(
   if (context.dryRun) return dryRun(plan, `every device of IOMMU group ${group.id} is on ${driver}`);
 
   const addresses = endpoints.map((d) => d.address);
-  const after = plan.steps.length === 0 ? before : (await applyPlan(context.host, plan, { pciIds: context.pciIds, before, watch: addresses })).after;
+  const after =
+    plan.steps.length === 0
+      ? before
+      : (await applyPlan(context.host, plan, { pciIds: context.pciIds, before, watch: addresses })).after;
   const wrong = addresses.filter((a) => driverOf(after, a) !== driver);
   if (wrong.length > 0) {
-    throw new VgpuctlError('SYSFS_WRITE_FAILED', `Cannot verify the bind of IOMMU group ${group.id} to ${driver}: ${wrong.join(', ')} ${wrong.length === 1 ? 'is' : 'are'} not on it`, {
-      hint: 'Run "vgpuctl groups" to see the drivers now, and "vgpuctl unbind" to restore them',
-    });
+    throw new VgpuctlError(
+      'SYSFS_WRITE_FAILED',
+      `Cannot verify the bind of IOMMU group ${group.id} to ${driver}: ${wrong.join(', ')} ${wrong.length === 1 ? 'is' : 'are'} not on it`,
+      {
+        hint: 'Run "vgpuctl groups" to see the drivers now, and "vgpuctl unbind" to restore them',
+      },
+    );
   }
   const vfioNode = `/dev/vfio/${group.id}`;
   const result: BindResult = {
@@ -62,13 +69,19 @@ export async function bindCommand(
     devices: changes(addresses, before, after),
     vfioNode: isVfioDriver(driver) && (await context.host.exists(vfioNode)) ? vfioNode : null,
     persisted: options.persist === true ? addresses.map(driverctlPath) : [],
-    warnings: options.force === true ? findings.filter((f) => f.forceable).map((f) => f.message.replace(/^Cannot [^:]+: /, '')) : [],
+    warnings:
+      options.force === true
+        ? findings.filter((f) => f.forceable).map((f) => f.message.replace(/^Cannot [^:]+: /, ''))
+        : [],
   };
   return { data: result, text: renderBindResult(result) };
 }
 
 /** `vgpuctl unbind`: plans, executes and verifies returning the group of `input` to its host drivers. */
-export async function unbindCommand(context: CommandContext, input: string): Promise<CommandResult<BindResult | DryRunResult>> {
+export async function unbindCommand(
+  context: CommandContext,
+  input: string,
+): Promise<CommandResult<BindResult | DryRunResult>> {
   const address = parsePciAddress(input);
   const before = await discover(context.host, { pciIds: context.pciIds });
   const records = await readBindRecords(context.host, address);
@@ -76,8 +89,12 @@ export async function unbindCommand(context: CommandContext, input: string): Pro
   if (context.dryRun) return dryRun(plan, 'the devices are on their host drivers');
 
   const group = groupOf(before, address) ?? null;
-  const addresses = group?.devices.filter((d) => d.kind === 'pci' && !d.bridge).map((d) => d.address) ?? records?.map((r) => r.address) ?? [address];
-  const after = plan.steps.length === 0 ? before : (await applyPlan(context.host, plan, { pciIds: context.pciIds, before, watch: addresses })).after;
+  const addresses = group?.devices.filter((d) => d.kind === 'pci' && !d.bridge).map((d) => d.address) ??
+    records?.map((r) => r.address) ?? [address];
+  const after =
+    plan.steps.length === 0
+      ? before
+      : (await applyPlan(context.host, plan, { pciIds: context.pciIds, before, watch: addresses })).after;
   const result: BindResult = {
     operation: 'unbind',
     changed: plan.steps.length > 0,
@@ -86,7 +103,9 @@ export async function unbindCommand(context: CommandContext, input: string): Pro
     driver: null,
     devices: changes(addresses, before, after),
     vfioNode: null,
-    persisted: plan.steps.filter((s) => s.kind === 'removeFile' && s.path.startsWith('/etc/driverctl.d/')).map((s) => s.path),
+    persisted: plan.steps
+      .filter((s) => s.kind === 'removeFile' && s.path.startsWith('/etc/driverctl.d/'))
+      .map((s) => s.path),
     warnings: [],
   };
   return { data: result, text: renderBindResult(result) };
@@ -118,7 +137,7 @@ export const bindModule: CommandModule = (program, cli) => {
   program
     .command('unbind')
     .alias('restore')
-    .description("return a GPU's IOMMU group to the drivers it had before \"vgpuctl bind\" (or the default ones)")
+    .description('return a GPU\'s IOMMU group to the drivers it had before "vgpuctl bind" (or the default ones)')
     .argument('<address>', 'PCI address of the GPU or another device of its group')
     .action((address) => cli.withHost((context) => unbindCommand(context, address)));
 };

@@ -55,7 +55,13 @@ let ids: PciIds;
 before(async () => {
   ids = await fixturePciIds();
 });
-const contextOf = (host: HostPort): CommandContext => ({ host, pciIds: ids, emulator: undefined, env: {}, dryRun: false });
+const contextOf = (host: HostPort): CommandContext => ({
+  host,
+  pciIds: ids,
+  emulator: undefined,
+  env: {},
+  dryRun: false,
+});
 
 /** Compares with test/golden/doctor/<name>.txt; UPDATE_GOLDEN=1 rewrites the file. */
 async function matchesGolden(name: string, text: string): Promise<void> {
@@ -69,7 +75,13 @@ describe('vgpuctl doctor prints the expected verdicts (golden files)', () => {
     ['lab', 'the emulated lab host', () => bootHost().host, 0, undefined],
     ['no-iommu', 'a host without an IOMMU', () => bootHost(NO_IOMMU).host, 6, undefined],
     ['non-viable-group', 'the lab with a half-bound IOMMU group', nonViableLab, 6, '0000:01:00.0'],
-    ['lab-host-facts', 'the lab with a framebuffer console, remapping and NVIDIA daemons', labWithHostFacts, 0, undefined],
+    [
+      'lab-host-facts',
+      'the lab with a framebuffer console, remapping and NVIDIA daemons',
+      labWithHostFacts,
+      0,
+      undefined,
+    ],
   ];
   for (const [name, what, host, exitCode, address] of cases) {
     test(`${what}${address === undefined ? '' : `, for ${address}`}: ${name}.txt, exit status ${exitCode}`, async () => {
@@ -91,7 +103,10 @@ describe('vgpuctl doctor on the command line', () => {
   test('--json prints the report: checks with section, id, subject, verdict, message, fix, and a summary', async () => {
     const run = await cli('doctor', '--json', '--emulate', 'lab');
     assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as Record<string, unknown> & { checks: Record<string, unknown>[]; summary: Record<string, number> };
+    const report = JSON.parse(run.stdout) as Record<string, unknown> & {
+      checks: Record<string, unknown>[];
+      summary: Record<string, number>;
+    };
     assert.deepEqual(Object.keys(report), ['source', 'address', 'checks', 'summary']);
     assert.equal(report.source, 'emulated host "lab"');
     for (const check of report.checks) {
@@ -100,13 +115,23 @@ describe('vgpuctl doctor on the command line', () => {
       assert.equal(check.fix === null, check.verdict === 'pass' || check.verdict === 'skip');
     }
     const iommu = report.checks.find((c) => c.id === 'iommu');
-    assert.deepEqual(iommu, { section: 'host', id: 'iommu', subject: null, verdict: 'pass', message: 'IOMMU is on: Intel VT-d (DMAR), 9 groups', fix: null });
+    assert.deepEqual(iommu, {
+      section: 'host',
+      id: 'iommu',
+      subject: null,
+      verdict: 'pass',
+      message: 'IOMMU is on: Intel VT-d (DMAR), 9 groups',
+      fix: null,
+    });
     assert.deepEqual(Object.keys(report.summary), ['pass', 'warn', 'fail', 'skip']);
   });
 
   test('exits with status 6 when a check fails (a scenario file without an IOMMU)', async () => {
     const file = join(state.dir, 'no-iommu.toml');
-    await writeFile(file, 'name = "no-iommu"\niommu = "off"\n\n[kernel]\ncmdline = "ro quiet"\n\n[[gpus]]\naddress = "0000:01:00.0"\nmodel = "geforce-rtx-4070"\n');
+    await writeFile(
+      file,
+      'name = "no-iommu"\niommu = "off"\n\n[kernel]\ncmdline = "ro quiet"\n\n[[gpus]]\naddress = "0000:01:00.0"\nmodel = "geforce-rtx-4070"\n',
+    );
     const run = await cli('doctor', '--emulate', file);
     assert.equal(run.status, 6, run.stderr);
     assert.match(run.stdout, /^ {2}fail {2}iommu +IOMMU is off: \/sys\/kernel\/iommu_groups is empty$/m);
@@ -115,6 +140,9 @@ describe('vgpuctl doctor on the command line', () => {
   test('an address that is not a GPU is a usage error', async () => {
     const run = await cli('doctor', '0000:01:00.1', '--emulate', 'lab');
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /^error: Cannot check GPU "0000:01:00\.1": it is not a GPU \(Audio device, class 0x040300\)/);
+    assert.match(
+      run.stderr,
+      /^error: Cannot check GPU "0000:01:00\.1": it is not a GPU \(Audio device, class 0x040300\)/,
+    );
   });
 });

@@ -10,7 +10,10 @@ import type { CommandModule } from './index.ts';
  * Runs the doctor. Exit status 0 when no check fails, else 6 (`unsupported`: a mode cannot
  * work on this host as it is); warnings alone do not fail.
  */
-export async function doctorCommand(context: CommandContext, address: string | undefined): Promise<CommandResult<DoctorReport>> {
+export async function doctorCommand(
+  context: CommandContext,
+  address: string | undefined,
+): Promise<CommandResult<DoctorReport>> {
   const facts = await readDoctorFacts(context.host, { pciIds: context.pciIds });
   const report = runDoctor(facts, address === undefined ? {} : { address });
   return {

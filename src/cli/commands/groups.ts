@@ -10,7 +10,10 @@ import { type GroupsData, renderGroups } from '../render/groups-text.ts';
 import type { CommandModule } from './index.ts';
 
 /** Lists IOMMU groups (all, one by id, or the one holding an address) with their viability. */
-export async function groupsCommand(context: CommandContext, filter: string | undefined): Promise<CommandResult<GroupsData>> {
+export async function groupsCommand(
+  context: CommandContext,
+  filter: string | undefined,
+): Promise<CommandResult<GroupsData>> {
   const inventory = await discover(context.host, { pciIds: context.pciIds });
   let groups = listGroups(inventory);
   if (filter !== undefined) {
@@ -21,9 +24,15 @@ export async function groupsCommand(context: CommandContext, filter: string | un
       const address = parsePciAddress(filter);
       groups = groups.filter((g) => g.devices.some((d) => d.address === address));
       if (groups.length === 0) {
-        throw new VgpuctlError('DEVICE_NOT_FOUND', `Cannot show the IOMMU group of "${clip(address)}": no group holds it`, {
-          hint: inventory.host.iommu.enabled ? 'Run "vgpuctl groups" to see every group' : 'The IOMMU is off: run "vgpuctl doctor"',
-        });
+        throw new VgpuctlError(
+          'DEVICE_NOT_FOUND',
+          `Cannot show the IOMMU group of "${clip(address)}": no group holds it`,
+          {
+            hint: inventory.host.iommu.enabled
+              ? 'Run "vgpuctl groups" to see every group'
+              : 'The IOMMU is off: run "vgpuctl doctor"',
+          },
+        );
       }
     }
   }

@@ -12,7 +12,7 @@ import { parseUuid } from '../../core/uuid.ts';
 import { GpuManager } from '../../manager/gpu-manager.ts';
 import { GPU_MODES, parseGpuMode } from '../../manager/modes.ts';
 import type { SoftwareApiChoice } from '../../manager/scan-software.ts';
-import type { SelectRequest } from '../../manager/select.ts';
+import { deviceFilter, type SelectRequest } from '../../manager/select.ts';
 import { qemuDeviceArgs, shellJoin } from '../../vmconfig/qemu.ts';
 import { renderVmConfig, VM_CONFIG_FORMATS, type VmConfigFormat, vmConfigNotes } from '../../vmconfig/render.ts';
 import type { CommandResult } from '../command-result.ts';
@@ -130,12 +130,8 @@ export async function selectCommand(context: CommandContext, options: SelectOpti
 
 function listCandidates(manager: GpuManager, options: SelectOptions): CommandResult {
   const mode = options.gpuMode === undefined ? 'auto' : parseGpuMode(options.gpuMode, { allowAuto: true });
-  const device = options.gpuDevice?.trim();
-  const shown = manager.candidates.filter(
-    (c) =>
-      (mode === 'auto' || c.mode === mode) &&
-      (device === undefined || c.device === device || c.device?.endsWith(device) === true),
-  );
+  const usesDevice = deviceFilter(manager.candidates, options.gpuDevice);
+  const shown = manager.candidates.filter((c) => (mode === 'auto' || c.mode === mode) && usesDevice(c));
   const available = shown.filter((c) => c.available).length;
   return {
     data: { candidates: shown },

@@ -21,9 +21,13 @@ export interface SriovOptions {
 /** Parses --vfs strictly: digits only (no "4x", "0x4" or "-1"). */
 export function parseVfCount(text: string, address: string): number {
   if (!/^\d{1,5}$/.test(text.trim())) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot set the VF count of "${address}" to "${clip(text)}": it must be a whole number, 0 or more`, {
-      hint: 'Give --vfs a count such as 4, or 0 to disable the VFs',
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot set the VF count of "${address}" to "${clip(text)}": it must be a whole number, 0 or more`,
+      {
+        hint: 'Give --vfs a count such as 4, or 0 to disable the VFs',
+      },
+    );
   }
   return Number(text.trim());
 }
@@ -42,16 +46,24 @@ export async function sriovCommand(
     return result(gpuBefore, before, false, gpuBefore.sriov?.numVfs ?? 0);
   }
   const numVfs = options.vfs === undefined ? (gpuBefore?.sriov?.numVfs ?? 0) : parseVfCount(options.vfs, address);
-  const plan = planSriov(before, { address, numVfs, ...(options.autoprobe === undefined ? {} : { autoprobe: options.autoprobe }) });
+  const plan = planSriov(before, {
+    address,
+    numVfs,
+    ...(options.autoprobe === undefined ? {} : { autoprobe: options.autoprobe }),
+  });
   if (context.dryRun) return { data: { dryRun: true, plan }, text: renderDryRun(plan, `it already has ${numVfs} VFs`) };
   const gpu = gpuBefore as Gpu; // planSriov found it
   if (plan.steps.length === 0) return result(gpu, before, false, gpu.sriov?.numVfs ?? 0);
   const { after } = await applyPlan(context.host, plan, { pciIds: context.pciIds, before, watch: [address] });
   const now = after.gpus.find((g) => g.address === address);
   if (now?.sriov == null || now.sriov.numVfs !== numVfs || now.sriov.vfs.length !== numVfs) {
-    throw new VgpuctlError('SYSFS_WRITE_FAILED', `Cannot verify the VF count of "${address}": expected ${numVfs}, found ${now?.sriov?.vfs.length ?? 0}`, {
-      hint: `Run "vgpuctl sriov ${address}" to see the VFs now`,
-    });
+    throw new VgpuctlError(
+      'SYSFS_WRITE_FAILED',
+      `Cannot verify the VF count of "${address}": expected ${numVfs}, found ${now?.sriov?.vfs.length ?? 0}`,
+      {
+        hint: `Run "vgpuctl sriov ${address}" to see the VFs now`,
+      },
+    );
   }
   return result(now, after, true, gpu.sriov?.numVfs ?? 0);
 }
@@ -59,9 +71,18 @@ export async function sriovCommand(
 function result(gpu: Gpu, inventory: Inventory, changed: boolean, numVfsBefore: number): CommandResult<SriovResult> {
   const sriov = gpu.sriov;
   if (sriov === null) {
-    throw new VgpuctlError('UNSUPPORTED', `Cannot show the VFs of "${gpu.address}": it has no SR-IOV capability (no sriov_totalvfs)`, {
-      hint: `GPUs on ${inventory.host.source} with SR-IOV: ${inventory.gpus.filter((g) => g.sriov !== null).map((g) => g.address).join(', ') || 'none'}`,
-    });
+    throw new VgpuctlError(
+      'UNSUPPORTED',
+      `Cannot show the VFs of "${gpu.address}": it has no SR-IOV capability (no sriov_totalvfs)`,
+      {
+        hint: `GPUs on ${inventory.host.source} with SR-IOV: ${
+          inventory.gpus
+            .filter((g) => g.sriov !== null)
+            .map((g) => g.address)
+            .join(', ') || 'none'
+        }`,
+      },
+    );
   }
   const vendorVfio = gpu.hostVgpuMode === 'SR-IOV' || sriov.vfs.some((vf) => vf.vgpu !== null);
   const next =

@@ -4,6 +4,7 @@
  * planners stay pure; every command honours `--dry-run` by printing its plan.
  */
 import { randomUUID } from 'node:crypto';
+import { Option } from '@commander-js/extra-typings';
 import { VgpuctlError } from '../../core/errors.ts';
 import { EXIT_CODES } from '../../core/errors.ts';
 import { renderPlanAsShell } from '../../core/plan.ts';
@@ -29,7 +30,7 @@ import { vgpuHosts } from '../../ops/vgpu/vgpu-hosts.ts';
 import type { StartMode } from '../../store/mdevctl-format.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
-import { renderAutostart, renderVgpuList } from '../render/vgpu-list.ts';
+import { type MdevctlListJson, mdevctlListJson, renderAutostart, renderVgpuList } from '../render/vgpu-list.ts';
 import type { CommandModule } from './index.ts';
 
 /** The ports and policies vGPU operations run with. */
@@ -89,13 +90,21 @@ export async function removeCommand(context: CommandContext, ids: string[], verb
 }
 
 /** `vgpuctl vgpus`. */
-export async function vgpusCommand(context: CommandContext, options: { gpu?: string | undefined }): Promise<CommandResult<VgpuEntry[]>> {
+export async function vgpusCommand(
+  context: CommandContext,
+  options: { gpu?: string | undefined; format?: 'table' | 'mdevctl' | undefined; defined?: boolean | undefined },
+): Promise<CommandResult<VgpuEntry[] | MdevctlListJson>> {
   const { inventory, entries: all } = await listAllVgpus(vgpuDeps(context));
   let entries = all;
   if (options.gpu !== undefined) {
     const target = resolveGpu(vgpuHosts(inventory), options.gpu, 'list vGPUs');
     entries = entries.filter((e) => e.gpu === target.host.gpu && (target.only === undefined || e.parent === target.only || e.id === target.only));
   }
+  if (options.format === 'mdevctl') {
+    const json = mdevctlListJson(entries, options.defined === true);
+    return { data: json, text: JSON.stringify(json, null, 2) };
+  }
+  if (options.defined === true) entries = entries.filter((e) => e.definition !== null);
   return { data: entries, text: renderVgpuList(entries) };
 }
 
@@ -240,7 +249,9 @@ export const vgpuCommandModule: CommandModule = (program, cli) => {
     .command('vgpus')
     .description('list running and defined vGPUs with their state')
     .option('--gpu <gpu>', 'only this GPU or mdev parent')
-    .action((options) => cli.withHost((context) => vgpusCommand(context, { gpu: options.gpu })));
+    .option('--defined', 'only defined vGPUs (with --format mdevctl: as "mdevctl list --defined --dumpjson")')
+    .addOption(new Option('--format <format>', 'table, or mdevctl for "mdevctl list --dumpjson" JSON').choices(['table', 'mdevctl'] as const))
+    .action((options) => cli.withHost((context) => vgpusCommand(context, { gpu: options.gpu, format: options.format, defined: options.defined })));
 
   program
     .command('define')

@@ -50,7 +50,9 @@ export function renderBindResult(result: BindResult): string {
         : `Nothing to restore: ${group} of ${result.address} is on its host drivers.`,
     );
   } else {
-    lines.push(result.operation === 'bind' ? `Bound ${group} to ${result.driver}:` : `Restored the host drivers of ${group}:`);
+    lines.push(
+      result.operation === 'bind' ? `Bound ${group} to ${result.driver}:` : `Restored the host drivers of ${group}:`,
+    );
   }
   lines.push(
     renderTable(result.devices, [

@@ -54,9 +54,7 @@ function memoryLine(memory: GpuStats['memory']): string {
   if (memory.MiB === null) return 'unknown';
   switch (memory.kind) {
     case 'vram':
-      return memory.virtualMiB !== null && memory.virtualMiB > 0 && memory.physicalMiB !== null
-        ? `${formatMiB(memory.MiB)} VRAM (${formatMiB(memory.physicalMiB)} + ${formatMiB(memory.virtualMiB)} virtual)`
-        : `${formatMiB(memory.MiB)} VRAM`;
+      return `${formatMiB(memory.MiB)} VRAM`;
     case 'framebuffer':
       return `${formatMiB(memory.MiB)} framebuffer`;
     case 'host-memory':

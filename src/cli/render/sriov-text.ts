@@ -25,7 +25,8 @@ export function renderSriov(result: SriovResult): string {
       : result.changed
         ? `Enabled ${result.numVfs} of ${result.totalVfs} VFs on ${result.address}.`
         : `${result.address}: ${result.numVfs} of ${result.totalVfs} VFs enabled.`;
-  const autoprobe = result.driversAutoprobe === null ? '' : ` Drivers probe new VFs: ${result.driversAutoprobe ? 'yes' : 'no'}.`;
+  const autoprobe =
+    result.driversAutoprobe === null ? '' : ` Drivers probe new VFs: ${result.driversAutoprobe ? 'yes' : 'no'}.`;
   const lines = [`${head} PF driver: ${result.driver ?? 'none'}.${autoprobe}`];
   if (result.vfs.length > 0) {
     lines.push(

@@ -2,6 +2,35 @@ import type { AutostartOutcome } from '../../ops/vgpu/autostart.ts';
 import type { VgpuEntry } from '../../ops/vgpu/list-vgpus.ts';
 import { renderTable } from './table.ts';
 
+/** mdevctl's `list --dumpjson`: `[]`, or one object of parents, each a list of `{uuid: definition}`. */
+export type MdevctlListJson = Record<string, Record<string, { mdev_type: string; start: string; attrs: Record<string, string>[] }>[]>[];
+
+/**
+ * The mdev entries in the shape of Debian mdevctl 1.2.0's `list --dumpjson` (running ones)
+ * or `list --defined --dumpjson` (defined ones): parents in byte order, devices by UUID.
+ */
+export function mdevctlListJson(entries: readonly VgpuEntry[], defined: boolean): MdevctlListJson {
+  const chosen = entries.filter(
+    (e) => e.mechanism === 'mdev' && e.type !== null && (defined ? e.definition !== null && e.state !== 'invalid' : e.state === 'running'),
+  );
+  if (chosen.length === 0) return [];
+  const byParent = new Map<string, VgpuEntry[]>();
+  for (const e of chosen) byParent.set(e.parent, [...(byParent.get(e.parent) ?? []), e]);
+  const parents = [...byParent.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [
+    Object.fromEntries(
+      parents.map((parent) => [
+        parent,
+        (byParent.get(parent) ?? [])
+          .sort((a, b) => (a.id < b.id ? -1 : 1))
+          .map((e) => ({
+            [e.id]: { mdev_type: e.type ?? '', start: e.start ?? 'manual', attrs: e.attrs.map(([name, value]) => ({ [name]: value })) },
+          })),
+      ]),
+    ),
+  ];
+}
+
 /** The `vgpuctl vgpus` table: running and defined vGPUs, with problems listed below it. */
 export function renderVgpuList(entries: readonly VgpuEntry[]): string {
   if (entries.length === 0) return 'No vGPUs running or defined.';

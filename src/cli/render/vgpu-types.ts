@@ -31,15 +31,18 @@ export function renderVgpuTypes(types: readonly VgpuType[], notes: readonly stri
 export type MdevctlTypesJson = Record<string, Record<string, Record<string, string | number>>[]>[];
 
 /**
- * mdevctl's `types --dumpjson`: parents in byte order, each with its types in sysfs order as
+ * mdevctl's `types --dumpjson` as Debian's mdevctl 1.2.0 prints it: `[]` without parents,
+ * else one object holding every parent in byte order, each with its types in sysfs order as
  * `{type: {available_instances, device_api, name?, description?}}`, the description's lines
  * joined with ", " (mdevctl/mdevctl src/main.rs `supported_types`).
  */
 export function mdevctlTypesJson(parents: readonly MdevParentInfo[]): MdevctlTypesJson {
-  return [...parents]
+  if (parents.length === 0) return [];
+  const entries = [...parents]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((parent) => ({
-      [parent.name]: parent.types.map((type) => {
+    .map((parent) => [
+      parent.name,
+      parent.types.map((type) => {
         const entry: Record<string, string | number> = {
           available_instances: type.availableInstances ?? 0,
           device_api: type.deviceApi ?? '',
@@ -49,7 +52,8 @@ export function mdevctlTypesJson(parents: readonly MdevParentInfo[]): MdevctlTyp
         if (description !== '') entry.description = description;
         return { [type.id]: entry };
       }),
-    }));
+    ]);
+  return [Object.fromEntries(entries)];
 }
 
 /** Every mdev parent of an inventory: GPUs, their VFs, and virtual parents. */

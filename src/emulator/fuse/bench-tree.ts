@@ -89,8 +89,16 @@ async function findCatMs(root: string): Promise<number> {
 /** Files per second (cold, hot) and `find -exec cat` milliseconds, per target. */
 export type BenchResult = Record<string, { cold: number; hot: number; findCatMs: number }>;
 
-/** Measures FUSE (cache timeouts 60 s and 0) against tmpfs. Needs root and /dev/fuse. */
-export async function measureFuse(shape: BenchShape = BENCH_SHAPE, hotMs = 2000): Promise<BenchResult> {
+/**
+ * Measures FUSE (by default with cache timeouts 60 s and 0; keys `fuse cache <n>s`) against
+ * tmpfs (key `tmpfs`). Needs root and /dev/fuse. Mounts and temporary files are removed even
+ * when a step fails.
+ */
+export async function measureFuse(
+  shape: BenchShape = BENCH_SHAPE,
+  hotMs = 2000,
+  cacheSecs: readonly number[] = [60, 0],
+): Promise<BenchResult> {
   const shm = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const base = await mkdtemp(join(shm, 'vgpuctl-bench-'));
   const result: BenchResult = {};
@@ -102,7 +110,7 @@ export async function measureFuse(shape: BenchShape = BENCH_SHAPE, hotMs = 2000)
     for (let d = 0; d < shape.dirs; d++) await mkdir(join(plain, `sys/devices/dev${d}`), { recursive: true });
     for (const path of paths) await writeFile(join(plain, path), benchValue(path));
     result.tmpfs = { ...(await client(plain, listFile, hotMs)), findCatMs: await findCatMs(plain) };
-    for (const cacheSec of [60, 0]) {
+    for (const cacheSec of cacheSecs) {
       const mnt = join(base, `fuse${cacheSec}`);
       await mkdir(mnt);
       const mount = await mountFuse(treeBackend(buildBenchTree(shape)), mnt, { cacheSec });

@@ -228,6 +228,7 @@ describe('FuseSession', () => {
     let instances = 2;
     const counter = tree.attr('/available_instances', { mode: 0o444, show: () => `${instances}\n` });
     const config = tree.attr('/config', { mode: 0o644, size: 256, show: () => new Uint8Array(256) });
+    const numvfs = tree.attr('/sriov_numvfs', { mode: 0o644, show: () => '0\n', store: () => undefined });
     const create = tree.attr('/create', {
       mode: 0o200,
       store: () => {
@@ -237,7 +238,7 @@ describe('FuseSession', () => {
     });
     const fastOpen = new Uint8Array(64);
     const h = harness(tree, 60, fastOpen);
-    for (const name of ['available_instances', 'config', 'create']) h.lookup(1, name);
+    for (const name of ['available_instances', 'config', 'sriov_numvfs', 'create']) h.lookup(1, name);
     const openFlags = (ino: number, flags: number) => h.open(ino, flags).out?.body.readUInt32LE(8) ?? -1;
     const size = () => h.send(OP.GETATTR, counter.ino, Buffer.alloc(16))?.body.readBigUInt64LE(16 + 8);
     // First open: page cache, but no KEEP_CACHE (nothing current to keep).
@@ -249,7 +250,7 @@ describe('FuseSession', () => {
     assert.equal(size(), 2n, 'cached: the length the kernel shrank i_size to');
     assert.equal(fastOpen[counter.ino], 1, 'the reader thread may answer its opens');
     // Writers and binary attributes bypass the page cache.
-    assert.equal(openFlags(counter.ino, O.RDWR) & FOPEN.DIRECT_IO, FOPEN.DIRECT_IO);
+    assert.equal(openFlags(numvfs.ino, O.RDWR) & FOPEN.DIRECT_IO, FOPEN.DIRECT_IO);
     assert.equal(openFlags(config.ino, O.RDONLY) & FOPEN.DIRECT_IO, FOPEN.DIRECT_IO);
     const w = h.open(create.ino, O.WRONLY);
     assert.equal((w.out?.body.readUInt32LE(8) ?? 0) & FOPEN.DIRECT_IO, FOPEN.DIRECT_IO);

@@ -31,7 +31,9 @@ export const iommuCheck: HostCheck = {
   run({ inventory, virt }) {
     const host = inventory.host;
     if (host.iommu.enabled) {
-      return pass(`IOMMU is on: ${host.iommu.driver === null ? 'an IOMMU' : IOMMU_NAMES[host.iommu.driver]}, ${host.iommu.groups} groups`);
+      return pass(
+        `IOMMU is on: ${host.iommu.driver === null ? 'an IOMMU' : IOMMU_NAMES[host.iommu.driver]}, ${host.iommu.groups} groups`,
+      );
     }
     const off = ['intel_iommu', 'amd_iommu'].find((flag) => host.cmdlineFlags[flag] === 'off');
     if (off !== undefined) {
@@ -147,7 +149,10 @@ export const devVfioCheck: HostCheck = {
     const container = virt.devVfio.find((e) => e.path === '/dev/vfio/vfio');
     if (container === undefined) {
       if (!inventory.host.vfio.loaded) return skip('VFIO is not loaded');
-      return fail('/dev/vfio/vfio is missing although VFIO is loaded', 'Check that devtmpfs is mounted on /dev and udev is running');
+      return fail(
+        '/dev/vfio/vfio is missing although VFIO is loaded',
+        'Check that devtmpfs is mounted on /dev and udev is running',
+      );
     }
     const groups = virt.devVfio.filter((e) => e !== container);
     const groupText =
@@ -177,4 +182,3 @@ export const HOST_CHECKS: readonly HostCheck[] = [
   vfioModulesCheck,
   devVfioCheck,
 ];
-

@@ -3,7 +3,7 @@
  * `vgpuctl bind`), is it the boot VGA device, does a framebuffer console sit on it, and do
  * processes hold it.
  */
-import { pciSlot, type PciAddress } from '../../core/pci-address.ts';
+import { type PciAddress, pciSlot } from '../../core/pci-address.ts';
 import { isVfioDriver } from '../passthrough/driver-name.ts';
 import { describeUsers, usersOfGroup } from '../passthrough/group-users.ts';
 import { viabilityOf } from '../passthrough/group-viability.ts';
@@ -42,8 +42,11 @@ export const iommuGroupCheck: GpuCheck = {
     const count = `${endpoints.length} device${endpoints.length === 1 ? '' : 's'}`;
     if (viable && onVfio.length > 0) return pass(`Group ${group.id} is viable: ${count}, all on VFIO: ready for a VM`);
     if (viable) return pass(`Group ${group.id} is viable: ${count}, none bound to a driver`);
-    if (endpoints.length === 1) return pass(`Group ${group.id} holds only this GPU: "vgpuctl bind ${gpu.address}" moves it to vfio-pci`);
-    return pass(`Group ${group.id} holds only this GPU's ${count}: "vgpuctl bind ${gpu.address}" moves them to vfio-pci together`);
+    if (endpoints.length === 1)
+      return pass(`Group ${group.id} holds only this GPU: "vgpuctl bind ${gpu.address}" moves it to vfio-pci`);
+    return pass(
+      `Group ${group.id} holds only this GPU's ${count}: "vgpuctl bind ${gpu.address}" moves them to vfio-pci together`,
+    );
   },
 };
 
@@ -75,7 +78,8 @@ export const framebufferCheck: GpuCheck = {
     if (mine.length === 0) return pass('No framebuffer uses it');
     const fbcon = virt.consoles.vtconsoles.find((vt) => vt.bound && /frame ?buffer/i.test(vt.name));
     const names = mine.map((fb) => `${fb.id} (${fb.name ?? 'unnamed'})`).join(', ');
-    if (isVfioDriver(gpu.driver)) return pass(`Framebuffer ${names} is registered, but the GPU is already on ${gpu.driver}`);
+    if (isVfioDriver(gpu.driver))
+      return pass(`Framebuffer ${names} is registered, but the GPU is already on ${gpu.driver}`);
     return warn(
       fbcon === undefined
         ? `Framebuffer ${names} sits on it: its memory stays claimed after the driver lets go`
@@ -98,7 +102,8 @@ export const inUseCheck: GpuCheck = {
         ? inventory.deviceUsers.filter((u) => u.address === gpu.address)
         : usersOfGroup(inventory, group);
     if (users.length === 0) return pass('No process holds its device nodes');
-    if (users.every((u) => u.node.startsWith('/dev/vfio/'))) return pass(`Assigned to a running VM: ${describeUsers(users)}`);
+    if (users.every((u) => u.node.startsWith('/dev/vfio/')))
+      return pass(`Assigned to a running VM: ${describeUsers(users)}`);
     return warn(
       `In use: ${describeUsers(users)}`,
       'Stop them before binding it to vfio-pci (nvidia-persistenced: systemctl stop nvidia-persistenced); vgpuctl bind refuses otherwise',
@@ -108,4 +113,3 @@ export const inUseCheck: GpuCheck = {
 
 /** Passthrough checks, in report order. */
 export const PASSTHROUGH_CHECKS: readonly GpuCheck[] = [iommuGroupCheck, bootVgaCheck, framebufferCheck, inUseCheck];
-

@@ -69,7 +69,8 @@ export function runDoctor(facts: DoctorFacts, options: { address?: string } = {}
     for (const check of host) checks.push({ section, id: check.id, subject: null, ...check.run(facts) });
     for (const gpu of gpus) {
       for (const check of perGpu) {
-        if (check.applies(gpu, facts)) checks.push({ section, id: check.id, subject: gpu.address, ...check.run(gpu, facts) });
+        if (check.applies(gpu, facts))
+          checks.push({ section, id: check.id, subject: gpu.address, ...check.run(gpu, facts) });
       }
     }
   }

@@ -1,5 +1,5 @@
 /** SR-IOV checks, per GPU with the capability: can its driver create VFs, and how many exist. */
-import { type GpuCheck, pass, warn, fail } from './check.ts';
+import { fail, type GpuCheck, pass, warn } from './check.ts';
 
 /** The PF's driver and VF state. */
 export const sriovCheck: GpuCheck = {
@@ -24,7 +24,9 @@ export const sriovCheck: GpuCheck = {
     }
     const autoprobe = sriov.driversAutoprobe === false ? 'autoprobe off' : 'autoprobe on';
     if (sriov.numVfs === 0) {
-      return pass(`SR-IOV capable: 0 of ${sriov.totalVfs} VFs enabled (${autoprobe}); "vgpuctl sriov ${gpu.address} --vfs N" creates them`);
+      return pass(
+        `SR-IOV capable: 0 of ${sriov.totalVfs} VFs enabled (${autoprobe}); "vgpuctl sriov ${gpu.address} --vfs N" creates them`,
+      );
     }
     const drivers = [...new Set(sriov.vfs.map((vf) => vf.driver ?? 'no driver'))].join(', ');
     return pass(`${sriov.numVfs} of ${sriov.totalVfs} VFs enabled (${autoprobe}); VF drivers: ${drivers}`);

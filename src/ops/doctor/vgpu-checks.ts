@@ -17,7 +17,10 @@ function hasVgpusOnVfs(gpu: Gpu, { inventory }: DoctorFacts): boolean {
   if (gpu.sriov?.vfs.some((vf) => vf.vgpu !== null || vf.mdev !== null) === true) return true;
   if (gpu.hostVgpuMode !== null) return gpu.hostVgpuMode === 'SR-IOV';
   return (
-    gpu.vendor.id === NVIDIA && gpu.driver === 'nvidia' && gpu.sriov !== null && inventory.host.vfio.modules.includes('nvidia_vgpu_vfio')
+    gpu.vendor.id === NVIDIA &&
+    gpu.driver === 'nvidia' &&
+    gpu.sriov !== null &&
+    inventory.host.vfio.modules.includes('nvidia_vgpu_vfio')
   );
 }
 
@@ -31,7 +34,10 @@ export const mdevCoreCheck: HostCheck = {
       ...inventory.gpus.flatMap((g) => g.sriov?.vfs.filter((vf) => vf.mdev !== null).map((vf) => vf.address) ?? []),
       ...inventory.otherMdevParents.map((p) => p.name),
     ];
-    if (parents.length > 0) return pass(`The mdev core is loaded: ${parents.length} parent${parents.length === 1 ? '' : 's'} (${parents.join(', ')})`);
+    if (parents.length > 0)
+      return pass(
+        `The mdev core is loaded: ${parents.length} parent${parents.length === 1 ? '' : 's'} (${parents.join(', ')})`,
+      );
     if (inventory.host.mdev.available) return pass('The mdev core is loaded; no device offers mediated types');
     return skip('No mediated-device parent on this host');
   },
@@ -55,7 +61,8 @@ export const nvidiaVgpuManagerCheck: HostCheck = {
     const mgr = virt.daemons.find((d) => d.name === 'nvidia-vgpu-mgr');
     const unit = virt.units.find((u) => u.name === 'nvidia-vgpu-mgr.service');
     const what = `${module ? 'nvidia_vgpu_vfio is loaded' : 'vGPU types are offered'}, ${offering.length} GPU${offering.length === 1 ? '' : 's'} offer${offering.length === 1 ? 's' : ''} vGPUs`;
-    if (mgr !== undefined && mgr.pids.length > 0) return pass(`${what}; nvidia-vgpu-mgr is running (pid ${mgr.pids.join(', ')})`);
+    if (mgr !== undefined && mgr.pids.length > 0)
+      return pass(`${what}; nvidia-vgpu-mgr is running (pid ${mgr.pids.join(', ')})`);
     return warn(
       `${what}, but nvidia-vgpu-mgr is not running${unit?.installed === true ? '' : ' (no process, no unit file found)'}: VMs with NVIDIA vGPUs fail to start`,
       unit?.installed === true
@@ -76,13 +83,17 @@ export const vgpuTypesCheck: GpuCheck = {
       if (types.length === 0) {
         return warn(
           'mdev parent without types: the vendor service has not published them',
-          gpu.vendor.id === NVIDIA ? 'systemctl restart nvidia-vgpud.service, then check its journal' : 'Check the driver log (dmesg)',
+          gpu.vendor.id === NVIDIA
+            ? 'systemctl restart nvidia-vgpud.service, then check its journal'
+            : 'Check the driver log (dmesg)',
         );
       }
       // Types share the GPU's capacity, so per-type counts are not summed.
       const open = types.filter((t) => (t.availableInstances ?? 0) > 0).length;
       const live = gpu.mdev.instances.length;
-      return pass(`Mediated vGPUs: ${types.length} types (${open} with room for more), ${live} vGPU${live === 1 ? '' : 's'} live`);
+      return pass(
+        `Mediated vGPUs: ${types.length} types (${open} with room for more), ${live} vGPU${live === 1 ? '' : 's'} live`,
+      );
     }
     const vfs = gpu.sriov?.vfs ?? [];
     if (vfs.length === 0) {

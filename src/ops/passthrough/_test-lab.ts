@@ -13,7 +13,9 @@ let ids: PciIds | undefined;
 
 /** Boots a built-in scenario by name, or a custom one. */
 export function bootHost(scenario: string | ScenarioInput = 'lab'): { kernel: EmulatedKernel; host: EmulatedHost } {
-  const kernel = EmulatedKernel.boot(typeof scenario === 'string' ? resolveScenario({ name: scenario }) : Scenario.parse(scenario));
+  const kernel = EmulatedKernel.boot(
+    typeof scenario === 'string' ? resolveScenario({ name: scenario }) : Scenario.parse(scenario),
+  );
   return { kernel, host: new EmulatedHost(kernel) };
 }
 
@@ -24,7 +26,10 @@ export async function inventoryOf(host: HostPort): Promise<Inventory> {
 }
 
 /** The driver and override of every PCI function in `addresses`, read from sysfs. */
-export async function driversOf(host: HostPort, addresses: readonly string[]): Promise<[string, string | null, string][]> {
+export async function driversOf(
+  host: HostPort,
+  addresses: readonly string[],
+): Promise<[string, string | null, string][]> {
   return Promise.all(
     addresses.map(async (address): Promise<[string, string | null, string]> => {
       const dir = `/sys/bus/pci/devices/${address}`;

@@ -28,7 +28,11 @@ export interface ApplyOptions extends ExecuteOptions {
  * executor's error with the kernel's answer explained in the hint and the drivers of the
  * watched devices after the rollback appended to the message.
  */
-export async function applyPlan(host: HostPort, plan: Plan, options: ApplyOptions): Promise<{ report: ExecutionReport; after: Inventory }> {
+export async function applyPlan(
+  host: HostPort,
+  plan: Plan,
+  options: ApplyOptions,
+): Promise<{ report: ExecutionReport; after: Inventory }> {
   const discoverOptions = options.pciIds === undefined ? {} : { pciIds: options.pciIds };
   let report: ExecutionReport;
   try {
@@ -37,14 +41,25 @@ export async function applyPlan(host: HostPort, plan: Plan, options: ApplyOption
     if (!isVgpuctlError(error) || error.code !== 'SYSFS_WRITE_FAILED') throw error;
     const failed = (error.details?.report as ExecutionReport | undefined)?.outcomes.find((o) => o.status === 'failed');
     const cause = error.cause;
-    const explained = failed === undefined ? undefined : explainFailure(failed.step, isHostError(cause) ? cause.errno : undefined);
+    const explained =
+      failed === undefined ? undefined : explainFailure(failed.step, isHostError(cause) ? cause.errno : undefined);
     const now = await discover(host, discoverOptions).catch(() => undefined);
-    const states = now === undefined ? [] : options.watch.map((address) => describeDriver(address, options.before, now));
-    throw new VgpuctlError(error.code, states.length === 0 ? error.message : `${error.message}. Now: ${states.join(', ')}`, {
-      hint: explained === undefined ? (error.hint ?? '') : `${explained}. ${error.hint ?? ''}`.trim(),
-      details: { ...error.details, ...(now === undefined ? {} : { devicesNow: options.watch.map((a) => ({ address: a, driver: driverOf(now, a) })) }) },
-      cause: error,
-    });
+    const states =
+      now === undefined ? [] : options.watch.map((address) => describeDriver(address, options.before, now));
+    throw new VgpuctlError(
+      error.code,
+      states.length === 0 ? error.message : `${error.message}. Now: ${states.join(', ')}`,
+      {
+        hint: explained === undefined ? (error.hint ?? '') : `${explained}. ${error.hint ?? ''}`.trim(),
+        details: {
+          ...error.details,
+          ...(now === undefined
+            ? {}
+            : { devicesNow: options.watch.map((a) => ({ address: a, driver: driverOf(now, a) })) }),
+        },
+        cause: error,
+      },
+    );
   }
   return { report, after: await discover(host, discoverOptions) };
 }

@@ -49,16 +49,28 @@ export function assessBind(inventory: Inventory, request: { address: string; dri
       inventory.host.iommu.enabled
         ? `Cannot ${action}: it is in no IOMMU group`
         : `Cannot ${action}: the IOMMU is off (no IOMMU groups), and VFIO needs one`,
-      { hint: 'Enable VT-d/AMD-Vi in the firmware setup and boot with intel_iommu=on (Intel); "vgpuctl doctor" checks the host' },
+      {
+        hint: 'Enable VT-d/AMD-Vi in the firmware setup and boot with intel_iommu=on (Intel); "vgpuctl doctor" checks the host',
+      },
     );
   }
   if (target.vf?.vgpu != null) {
-    throw new VgpuctlError('UNSUPPORTED', `Cannot ${action}: the nvidia driver already provides VFIO for this VF (vendor-specific VFIO)`, {
-      hint: `Give the VF a vGPU type and assign it as it is; binding vfio-pci to it fails with EINVAL`,
-    });
+    throw new VgpuctlError(
+      'UNSUPPORTED',
+      `Cannot ${action}: the nvidia driver already provides VFIO for this VF (vendor-specific VFIO)`,
+      {
+        hint: `Give the VF a vGPU type and assign it as it is; binding vfio-pci to it fails with EINVAL`,
+      },
+    );
   }
   const endpoints = group.devices.filter((d) => d.kind === 'pci' && !d.bridge);
-  return { target, driver, group, endpoints, findings: findingsFor(inventory, target, driver, group, endpoints, action) };
+  return {
+    target,
+    driver,
+    group,
+    endpoints,
+    findings: findingsFor(inventory, target, driver, group, endpoints, action),
+  };
 }
 
 function findingsFor(
@@ -94,7 +106,9 @@ function findingsFor(
   const slot = pciSlot(target.address);
   const foreign = endpoints.filter((d) => !d.address.startsWith(`${slot}.`) && d.driver !== driver);
   if (foreign.length > 0) {
-    const list = foreign.map((d) => `${d.address} (${d.className ?? d.classCode ?? 'device'}, ${d.driver ?? 'no driver'})`).join(', ');
+    const list = foreign
+      .map((d) => `${d.address} (${d.className ?? d.classCode ?? 'device'}, ${d.driver ?? 'no driver'})`)
+      .join(', ');
     findings.push({
       code: 'IOMMU_GROUP_SHARED',
       message: `Cannot ${action}: IOMMU group ${group.id} also holds ${list}, which would be taken from the host too`,

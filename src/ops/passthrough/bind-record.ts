@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { VgpuctlError } from '../../core/errors.ts';
-import { clip, isPciAddress } from '../../core/pci-address.ts';
+import { isPciAddress, parsePciAddress } from '../../core/pci-address.ts';
 import type { HostPort } from '../../host/host-port.ts';
 import { isHostError } from '../../host/host-port.ts';
 
@@ -58,14 +58,12 @@ export function driverctlPath(address: string): string {
 /**
  * The bind records of the group `address` was bound with: from its record file, or, when
  * /run was cleared by a reboot, rebuilt from driverctl override files of the group's
- * devices. Undefined when neither exists. Throws STATE_CORRUPT for an unreadable record.
+ * devices. Undefined when neither exists. Throws INVALID_PCI_ADDRESS for a bad address and
+ * STATE_CORRUPT for an unreadable record.
  */
-export async function readBindRecords(host: HostPort, address: string): Promise<BindRecord[] | undefined> {
-  if (!isPciAddress(address)) {
-    throw new VgpuctlError('INVALID_PCI_ADDRESS', `Cannot read bind records of "${clip(address)}": not a PCI address`, {
-      hint: 'Use the form lspci -D prints, for example 0000:3b:00.0',
-    });
-  }
+export async function readBindRecords(host: HostPort, input: string): Promise<BindRecord[] | undefined> {
+  // Parsed before it becomes part of a path: no "../" reaches the filesystem.
+  const address = parsePciAddress(input);
   const path = bindRecordPath(address);
   const text = await readOptional(host, path);
   if (text !== undefined) {

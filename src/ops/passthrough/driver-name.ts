@@ -40,14 +40,22 @@ export function validateBindDriver(inventory: Inventory, name: string, address: 
   const known = inventory.pciDrivers;
   if (known !== undefined && !known.includes(name)) {
     const module = name.replace(/-/g, '_');
-    throw new VgpuctlError('DRIVER_NOT_FOUND', `Cannot bind "${address}" to driver "${name}": no such driver in /sys/bus/pci/drivers`, {
-      hint: `Load it first ("modprobe ${module}"); drivers registered now: ${known.join(', ') || 'none'}`,
-    });
+    throw new VgpuctlError(
+      'DRIVER_NOT_FOUND',
+      `Cannot bind "${address}" to driver "${name}": no such driver in /sys/bus/pci/drivers`,
+      {
+        hint: `Load it first ("modprobe ${module}"); drivers registered now: ${known.join(', ') || 'none'}`,
+      },
+    );
   }
   if (!isDmaSafeDriver(name)) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot bind "${address}" to driver "${name}": it is not a VFIO or stub driver`, {
-      hint: `Use --driver vfio-pci (or pci-stub); to give the device back to "${name}", run "vgpuctl unbind ${address}"`,
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot bind "${address}" to driver "${name}": it is not a VFIO or stub driver`,
+      {
+        hint: `Use --driver vfio-pci (or pci-stub); to give the device back to "${name}", run "vgpuctl unbind ${address}"`,
+      },
+    );
   }
   return name;
 }

@@ -43,8 +43,17 @@ export function unbindFrom(address: string, driver: string, overrideBefore: stri
     value: address,
     why,
     undo: [
-      overrideStep(address, overrideBefore, `undo: restore the driver_override of ${address} so that ${driver} matches it`),
-      { kind: 'write', path: `${DRIVERS}/${driver}/bind`, value: address, why: `undo: bind ${address} to ${driver} again` },
+      overrideStep(
+        address,
+        overrideBefore,
+        `undo: restore the driver_override of ${address} so that ${driver} matches it`,
+      ),
+      {
+        kind: 'write',
+        path: `${DRIVERS}/${driver}/bind`,
+        value: address,
+        why: `undo: bind ${address} to ${driver} again`,
+      },
     ],
   };
 }
@@ -77,7 +86,14 @@ export function bindTo(address: string, driver: string, why: string): Step {
     path: `${DRIVERS}/${driver}/bind`,
     value: address,
     why,
-    undo: [{ kind: 'write', path: `${DRIVERS}/${driver}/unbind`, value: address, why: `undo: unbind ${address} from ${driver}` }],
+    undo: [
+      {
+        kind: 'write',
+        path: `${DRIVERS}/${driver}/unbind`,
+        value: address,
+        why: `undo: unbind ${address} from ${driver}`,
+      },
+    ],
   };
 }
 

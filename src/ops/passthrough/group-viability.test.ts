@@ -40,11 +40,27 @@ describe('groupViability()', () => {
     ['endpoints without a driver', [device('0000:01:00.0', null), device('0000:01:00.1', null)], []],
     ['an endpoint on pci-stub', [device('0000:01:00.0', 'vfio-pci'), device('0000:01:00.1', 'pci-stub')], []],
     ['a vendor variant of vfio-pci', [device('0000:01:00.0', 'nvgrace_gpu_vfio_pci')], []],
-    ['a bridge on pcieport (bridges do not count)', [device('0000:00:01.0', 'pcieport', { bridge: true }), device('0000:01:00.0', 'vfio-pci')], []],
-    ['a VF the nvidia driver registered with VFIO itself', [device('0000:41:00.4', 'nvidia', { vfioDevice: true })], []],
+    [
+      'a bridge on pcieport (bridges do not count)',
+      [device('0000:00:01.0', 'pcieport', { bridge: true }), device('0000:01:00.0', 'vfio-pci')],
+      [],
+    ],
+    [
+      'a VF the nvidia driver registered with VFIO itself',
+      [device('0000:41:00.4', 'nvidia', { vfioDevice: true })],
+      [],
+    ],
     ['an mdev member', [device('83b8f4f2-509f-382f-3c1e-e6bfe0fa1001', 'vfio_mdev', { kind: 'mdev' })], []],
-    ['the audio function left on snd_hda_intel', [device('0000:01:00.0', 'vfio-pci'), device('0000:01:00.1', 'snd_hda_intel')], ['0000:01:00.1']],
-    ['both functions on host drivers', [device('0000:01:00.0', 'nvidia'), device('0000:01:00.1', 'snd_hda_intel')], ['0000:01:00.0', '0000:01:00.1']],
+    [
+      'the audio function left on snd_hda_intel',
+      [device('0000:01:00.0', 'vfio-pci'), device('0000:01:00.1', 'snd_hda_intel')],
+      ['0000:01:00.1'],
+    ],
+    [
+      'both functions on host drivers',
+      [device('0000:01:00.0', 'nvidia'), device('0000:01:00.1', 'snd_hda_intel')],
+      ['0000:01:00.0', '0000:01:00.1'],
+    ],
   ];
   for (const [what, devices, blockers] of cases) {
     test(`${blockers.length === 0 ? 'viable' : 'blocked'}: ${what}`, () => {
@@ -65,7 +81,7 @@ describe('groupViability()', () => {
     });
   });
 
-  test('works on an inventory without the group list, from the GPU\'s own group', () => {
+  test("works on an inventory without the group list, from the GPU's own group", () => {
     const { iommuGroups: _dropped, ...older } = lab;
     assert.deepEqual(
       groupViability(older, 2).blockers.map((b) => b.driver),

@@ -31,9 +31,16 @@ export function groupViability(inventory: Inventory, groupId: number): GroupViab
   const group = groupById(inventory, groupId);
   if (group === undefined) {
     const ids = listGroups(inventory).map((g) => g.id);
-    throw new VgpuctlError('NOT_FOUND', `Cannot check IOMMU group "${groupId}": no such group on ${inventory.host.source}`, {
-      hint: ids.length === 0 ? 'This host has no IOMMU groups: the IOMMU is off' : `Groups on this host: ${ids.join(', ')}`,
-    });
+    throw new VgpuctlError(
+      'NOT_FOUND',
+      `Cannot check IOMMU group "${groupId}": no such group on ${inventory.host.source}`,
+      {
+        hint:
+          ids.length === 0
+            ? 'This host has no IOMMU groups: the IOMMU is off'
+            : `Groups on this host: ${ids.join(', ')}`,
+      },
+    );
   }
   return viabilityOf(group);
 }

@@ -20,7 +20,11 @@ export interface LocatedDevice {
  * errors (`bind "0000:01:00.0" to vfio-pci`). Throws INVALID_PCI_ADDRESS, NOT_A_GPU or
  * DEVICE_NOT_FOUND.
  */
-export function locateGpuDevice(inventory: Inventory, input: string, action: (address: string) => string): LocatedDevice {
+export function locateGpuDevice(
+  inventory: Inventory,
+  input: string,
+  action: (address: string) => string,
+): LocatedDevice {
   const address = parsePciAddress(input);
   const gpu = inventory.gpus.find((g) => g.address === address);
   if (gpu !== undefined) return { address, gpu, vf: null, group: groupOf(inventory, address) ?? null };
@@ -35,14 +39,21 @@ export function locateGpuDevice(inventory: Inventory, input: string, action: (ad
 export function notAGpu(inventory: Inventory, address: string, action: string): VgpuctlError {
   const device = groupDevice(inventory, address);
   if (device !== undefined) {
-    const klass = device.className === null ? `class ${device.classCode ?? 'unknown'}` : `${device.className}, class ${device.classCode}`;
+    const klass =
+      device.className === null
+        ? `class ${device.classCode ?? 'unknown'}`
+        : `${device.className}, class ${device.classCode}`;
     return new VgpuctlError('NOT_A_GPU', `Cannot ${action}: it is not a GPU (${klass})`, {
       hint: 'Name the GPU itself; vgpuctl moves its audio function and the rest of its IOMMU group with it',
     });
   }
   const gpus = inventory.gpus.map((g) => g.address).join(', ') || 'none';
   const shown = isPciAddress(address) ? address : clip(address);
-  return new VgpuctlError('DEVICE_NOT_FOUND', `Cannot ${action.replace(address, shown)}: no such PCI device on ${inventory.host.source}`, {
-    hint: `GPUs on this host: ${gpus}`,
-  });
+  return new VgpuctlError(
+    'DEVICE_NOT_FOUND',
+    `Cannot ${action.replace(address, shown)}: no such PCI device on ${inventory.host.source}`,
+    {
+      hint: `GPUs on this host: ${gpus}`,
+    },
+  );
 }

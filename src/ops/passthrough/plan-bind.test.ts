@@ -4,8 +4,8 @@ import type { ErrorCode } from '../../core/errors.ts';
 import { isVgpuctlError } from '../../core/errors.ts';
 import type { Errno } from '../../host/errno.ts';
 import { executePlan } from '../execute-plan.ts';
-import { OverlayHost } from './_test-overlay-host.ts';
 import { bootHost, driversOf, inventoryOf } from './_test-lab.ts';
+import { OverlayHost } from './_test-overlay-host.ts';
 import { readBindRecords } from './bind-record.ts';
 import { groupViability } from './group-viability.ts';
 import { planBind } from './plan-bind.ts';
@@ -40,7 +40,9 @@ describe('planBind() on the emulated lab host', () => {
   test('uses driver_override, unbind and drivers_probe per device, never a global new_id', async () => {
     const { host } = bootHost();
     const plan = planBind(await inventoryOf(host), { address: RTX });
-    const writes = plan.steps.filter((s) => s.kind === 'write').map((s) => `${s.path} < ${JSON.stringify(s.kind === 'write' ? s.value : '')}`);
+    const writes = plan.steps
+      .filter((s) => s.kind === 'write')
+      .map((s) => `${s.path} < ${JSON.stringify(s.kind === 'write' ? s.value : '')}`);
     assert.deepEqual(writes, [
       `/sys/bus/pci/devices/${RTX}/driver_override < "vfio-pci"`,
       `/sys/bus/pci/drivers/nvidia/unbind < "${RTX}"`,
@@ -86,7 +88,10 @@ describe('planBind() on the emulated lab host', () => {
     const plan = planBind(await inventoryOf(host), { address: RTX, driver: 'pci-stub' });
     assert.ok(plan.steps.every((s) => s.path !== '/dev/vfio/2'));
     await executePlan(host, plan, noSleep);
-    assert.deepEqual((await driversOf(host, GROUP)).map((d) => d[1]), ['pci-stub', 'pci-stub']);
+    assert.deepEqual(
+      (await driversOf(host, GROUP)).map((d) => d[1]),
+      ['pci-stub', 'pci-stub'],
+    );
   });
 
   const faults: [string, { afterWrites: number; pathIncludes: string; errno: Errno }][] = [
@@ -107,7 +112,10 @@ describe('planBind() on the emulated lab host', () => {
         return true;
       });
       assert.deepEqual(await driversOf(host, GROUP), before);
-      assert.deepEqual(before.map((d) => d[1]), ['nvidia', 'snd_hda_intel']);
+      assert.deepEqual(
+        before.map((d) => d[1]),
+        ['nvidia', 'snd_hda_intel'],
+      );
       assert.equal(await host.exists('/dev/vfio/2'), false);
       assert.equal(await readBindRecords(host, RTX), undefined);
     });
@@ -117,15 +125,35 @@ describe('planBind() on the emulated lab host', () => {
 describe('planBind() refuses what would break the host, with the reason', () => {
   const cases: [string, { address: string; driver?: string }, ErrorCode, RegExp][] = [
     ['the boot VGA device', { address: '0000:00:02.0' }, 'BOOT_VGA_DEVICE', /0000:00:02\.0 is the boot VGA device/],
-    ['an audio function (not a GPU)', { address: RTX_AUDIO }, 'NOT_A_GPU', /it is not a GPU \(Audio device, class 0x040300\)/],
+    [
+      'an audio function (not a GPU)',
+      { address: RTX_AUDIO },
+      'NOT_A_GPU',
+      /it is not a GPU \(Audio device, class 0x040300\)/,
+    ],
     ['a PCIe root port', { address: '0000:00:01.0' }, 'NOT_A_GPU', /not a GPU \(PCI bridge/],
-    ['an address that does not exist', { address: '0000:99:00.0' }, 'DEVICE_NOT_FOUND', /no such PCI device on emulated host "lab"/],
+    [
+      'an address that does not exist',
+      { address: '0000:99:00.0' },
+      'DEVICE_NOT_FOUND',
+      /no such PCI device on emulated host "lab"/,
+    ],
     ['a malformed address', { address: '01:00' }, 'INVALID_PCI_ADDRESS', /Cannot parse PCI address "01:00"/],
-    ['an unknown driver', { address: RTX, driver: 'vfio-foo' }, 'DRIVER_NOT_FOUND', /no such driver in \/sys\/bus\/pci\/drivers/],
+    [
+      'an unknown driver',
+      { address: RTX, driver: 'vfio-foo' },
+      'DRIVER_NOT_FOUND',
+      /no such driver in \/sys\/bus\/pci\/drivers/,
+    ],
     ['a path-like driver name', { address: RTX, driver: '../nvidia' }, 'INVALID_NAME', /not a driver name/],
     ['a driver name with a slash', { address: RTX, driver: 'vfio-pci/bind' }, 'INVALID_NAME', /not a driver name/],
     ['a driver name of dots', { address: RTX, driver: '..' }, 'INVALID_NAME', /not a driver name/],
-    ['a host driver as target', { address: RTX, driver: 'snd_hda_intel' }, 'INVALID_ARGUMENT', /not a VFIO or stub driver/],
+    [
+      'a host driver as target',
+      { address: RTX, driver: 'snd_hda_intel' },
+      'INVALID_ARGUMENT',
+      /not a VFIO or stub driver/,
+    ],
   ];
   for (const [what, request, code, pattern] of cases) {
     test(`${what}: ${code}`, async () => {
@@ -154,14 +182,25 @@ describe('planBind() refuses what would break the host, with the reason', () => 
     const { kernel, host } = bootHost();
     kernel.write('/sys/bus/pci/devices/0000:41:00.0/sriov_numvfs', '2');
     const inventory = await inventoryOf(host);
-    throwsCode(() => planBind(inventory, { address: '0000:41:00.4' }), 'UNSUPPORTED', /already provides VFIO for this VF/);
+    throwsCode(
+      () => planBind(inventory, { address: '0000:41:00.4' }),
+      'UNSUPPORTED',
+      /already provides VFIO for this VF/,
+    );
   });
 
   test('a GPU hosting mediated devices, even with --force', async () => {
     const { kernel, host } = bootHost();
-    kernel.write('/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create', '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001');
+    kernel.write(
+      '/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create',
+      '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001',
+    );
     const inventory = await inventoryOf(host);
-    throwsCode(() => planBind(inventory, { address: '0000:3b:00.0', force: true }), 'DEVICE_BUSY', /hosts 1 mediated device/);
+    throwsCode(
+      () => planBind(inventory, { address: '0000:3b:00.0', force: true }),
+      'DEVICE_BUSY',
+      /hosts 1 mediated device/,
+    );
   });
 
   test('any GPU when the IOMMU is off', async () => {
@@ -171,22 +210,36 @@ describe('planBind() refuses what would break the host, with the reason', () => 
   });
 
   const persistenced = {
-    files: { '/proc/812/comm': 'nvidia-persiste\n', '/proc/driver/nvidia/gpus/0000:01:00.0/information': 'Model: GeForce RTX 4070\nDevice Minor: 0\n' },
+    files: {
+      '/proc/812/comm': 'nvidia-persiste\n',
+      '/proc/driver/nvidia/gpus/0000:01:00.0/information': 'Model: GeForce RTX 4070\nDevice Minor: 0\n',
+    },
     links: { '/proc/812/fd/3': '/dev/nvidia0' },
   };
   test('a GPU whose device node a process holds (nvidia-persistenced), unless --force', async () => {
     const { host } = bootHost();
     const inventory = await inventoryOf(new OverlayHost(host, persistenced));
-    throwsCode(() => planBind(inventory, { address: RTX }), 'DEVICE_BUSY', /in use: nvidia-persiste \(pid 812\) holds \/dev\/nvidia0/);
+    throwsCode(
+      () => planBind(inventory, { address: RTX }),
+      'DEVICE_BUSY',
+      /in use: nvidia-persiste \(pid 812\) holds \/dev\/nvidia0/,
+    );
     assert.ok(planBind(inventory, { address: RTX, force: true }).steps.length > 0);
     assert.ok(planBind(inventory, { address: '0000:3b:00.0' }).steps.length > 0, 'another GPU (minor known) is free');
   });
 
   test('any nvidia GPU while an unattributed /dev/nvidiaN is open', async () => {
     const { host } = bootHost();
-    const overlay = new OverlayHost(host, { files: { '/proc/900/comm': 'Xorg\n' }, links: { '/proc/900/fd/7': '/dev/nvidia1' } });
+    const overlay = new OverlayHost(host, {
+      files: { '/proc/900/comm': 'Xorg\n' },
+      links: { '/proc/900/fd/7': '/dev/nvidia1' },
+    });
     const inventory = await inventoryOf(overlay);
-    throwsCode(() => planBind(inventory, { address: '0000:3b:00.0' }), 'DEVICE_BUSY', /Xorg \(pid 900\) holds \/dev\/nvidia1/);
+    throwsCode(
+      () => planBind(inventory, { address: '0000:3b:00.0' }),
+      'DEVICE_BUSY',
+      /Xorg \(pid 900\) holds \/dev\/nvidia1/,
+    );
   });
 
   test('a group shared with an unrelated device, unless --force (which moves it too)', async () => {

@@ -8,7 +8,14 @@ import { VgpuctlError } from '../../core/errors.ts';
 import type { Plan, Step } from '../../core/plan.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
 import { assessBind } from './bind-checks.ts';
-import { BIND_RECORD_DIR, type BindRecord, type BindRecordFile, bindRecordPath, DRIVERCTL_DIR, driverctlPath } from './bind-record.ts';
+import {
+  BIND_RECORD_DIR,
+  type BindRecord,
+  type BindRecordFile,
+  bindRecordPath,
+  DRIVERCTL_DIR,
+  driverctlPath,
+} from './bind-record.ts';
 import { isVfioDriver } from './driver-name.ts';
 import { probe, setOverride, unbindFrom, VERIFY_TIMEOUT_MS, verifyBound } from './driver-steps.ts';
 
@@ -43,7 +50,9 @@ export function planBind(inventory: Inventory, request: BindRequest): Plan {
   for (const device of moving) {
     const { address } = device;
     if (device.driverOverride !== driver) {
-      steps.push(setOverride(address, driver, device.driverOverride, `only ${driver} may claim ${address} from now on`));
+      steps.push(
+        setOverride(address, driver, device.driverOverride, `only ${driver} may claim ${address} from now on`),
+      );
     }
     if (device.driver !== null) {
       steps.push(unbindFrom(address, device.driver, device.driverOverride, `release ${address} from ${device.driver}`));
@@ -70,10 +79,20 @@ export function planBind(inventory: Inventory, request: BindRequest): Plan {
       persisted: request.persist === true,
       source: 'vgpuctl',
     }));
-    const file: BindRecordFile = { schemaVersion: 1, requested: target.address, driver, iommuGroup: group.id, devices: records };
+    const file: BindRecordFile = {
+      schemaVersion: 1,
+      requested: target.address,
+      driver,
+      iommuGroup: group.id,
+      devices: records,
+    };
     const content = `${JSON.stringify(file)}\n`;
     steps.push(
-      { kind: 'mkdir', path: '/run/vgpuctl', why: 'vgpuctl keeps runtime state in /run (tmpfs: gone at reboot, like the bindings)' },
+      {
+        kind: 'mkdir',
+        path: '/run/vgpuctl',
+        why: 'vgpuctl keeps runtime state in /run (tmpfs: gone at reboot, like the bindings)',
+      },
       { kind: 'mkdir', path: BIND_RECORD_DIR, why: 'bind records say which driver each device had before' },
       ...endpoints.map(
         (d): Step => ({

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isVgpuctlError } from '../../core/errors.ts';
 import { executePlan } from '../execute-plan.ts';
-import { OverlayHost } from './_test-overlay-host.ts';
 import { bootHost, driversOf, inventoryOf } from './_test-lab.ts';
+import { OverlayHost } from './_test-overlay-host.ts';
 import { bindRecordPath, readBindRecords } from './bind-record.ts';
 import { planBind } from './plan-bind.ts';
 import { planUnbind } from './plan-unbind.ts';
@@ -91,14 +91,20 @@ describe('planUnbind() on the emulated lab host', () => {
     const plan = planUnbind(await inventoryOf(host), { address: RTX, records: await readBindRecords(host, RTX) });
     kernel.setGroupInUse(2, true);
     await assert.rejects(executePlan(host, plan, noSleep), /drivers\/nvidia\/bind failed with EBUSY/);
-    assert.deepEqual((await driversOf(host, GROUP)).map((d) => d[1]), ['vfio-pci', 'vfio-pci']);
+    assert.deepEqual(
+      (await driversOf(host, GROUP)).map((d) => d[1]),
+      ['vfio-pci', 'vfio-pci'],
+    );
   });
 });
 
 describe('planUnbind() refuses', () => {
   test('while a VM holds /dev/vfio/2', async () => {
     const { host } = await boundLab();
-    const vm = new OverlayHost(host, { files: { '/proc/4242/comm': 'qemu-system-x86\n' }, links: { '/proc/4242/fd/21': '/dev/vfio/2' } });
+    const vm = new OverlayHost(host, {
+      files: { '/proc/4242/comm': 'qemu-system-x86\n' },
+      links: { '/proc/4242/fd/21': '/dev/vfio/2' },
+    });
     const inventory = await inventoryOf(vm);
     assert.throws(
       () => planUnbind(inventory, { address: RTX, records: undefined }),
@@ -118,7 +124,10 @@ describe('planUnbind() refuses', () => {
     test(`${what}: ${code}`, async () => {
       const { host } = bootHost();
       const inventory = await inventoryOf(host);
-      assert.throws(() => planUnbind(inventory, { address, records: undefined }), (e: unknown) => isVgpuctlError(e) && e.code === code);
+      assert.throws(
+        () => planUnbind(inventory, { address, records: undefined }),
+        (e: unknown) => isVgpuctlError(e) && e.code === code,
+      );
     });
   }
 });

@@ -11,7 +11,7 @@ import { type BindRecord, bindRecordPath, driverctlPath } from './bind-record.ts
 import { isDmaSafeDriver, isVfioDriver } from './driver-name.ts';
 import { bindTo, probe, setOverride, unbindFrom, VERIFY_TIMEOUT_MS, verifyBound } from './driver-steps.ts';
 import { describeUsers, vfioUsersOfGroup } from './group-users.ts';
-import { groupDevice, groupOf } from './inventory-groups.ts';
+import { groupOf } from './inventory-groups.ts';
 import { notAGpu } from './locate-device.ts';
 
 /** What to restore: a device of the group, and the records bind left (see readBindRecords). */
@@ -32,21 +32,20 @@ export function planUnbind(inventory: Inventory, request: UnbindRequest): Plan {
   const action = `restore the host drivers of "${address}"`;
   const records = request.records ?? [];
   const group = groupOf(inventory, address) ?? null;
-  const device = groupDevice(inventory, address);
-  const isGpuGroup =
-    group !== null &&
-    group.devices.some(
-      (d) => inventory.gpus.some((g) => g.address === d.address) || inventory.gpus.some((g) => g.sriov?.vfs.some((v) => v.address === d.address)),
-    );
-  if (device === undefined && records.length === 0) throw notAGpu(inventory, address, action);
-  if (!isGpuGroup && records.length === 0) throw notAGpu(inventory, address, action);
+  // Any device of a GPU's group names the group (the audio function too); recorded devices always do.
+  const holdsGpu = group?.devices.some((d) => isGpuFunction(inventory, d.address)) === true;
+  if (!holdsGpu && records.length === 0) throw notAGpu(inventory, address, action);
 
   if (group !== null) {
     const vfioUsers = vfioUsersOfGroup(inventory, group);
     if (vfioUsers.length > 0) {
-      throw new VgpuctlError('DEVICE_BUSY', `Cannot ${action}: IOMMU group ${group.id} is in use by a VFIO user: ${describeUsers(vfioUsers)}`, {
-        hint: 'Shut the VM down first: unbinding vfio-pci blocks until the VM releases the device',
-      });
+      throw new VgpuctlError(
+        'DEVICE_BUSY',
+        `Cannot ${action}: IOMMU group ${group.id} is in use by a VFIO user: ${describeUsers(vfioUsers)}`,
+        {
+          hint: 'Shut the VM down first: unbinding vfio-pci blocks until the VM releases the device',
+        },
+      );
     }
   }
 
@@ -67,13 +66,19 @@ export function planUnbind(inventory: Inventory, request: UnbindRequest): Plan {
     if (!needsMove && (record === undefined || d.driverOverride === wantOverride)) continue;
     if (isVfioDriver(current)) releasesVfio = true;
     if (d.driverOverride !== wantOverride) {
-      const why = wantOverride === null ? `clear the driver_override of ${d.address}` : `restore the driver_override of ${d.address}`;
+      const why =
+        wantOverride === null
+          ? `clear the driver_override of ${d.address}`
+          : `restore the driver_override of ${d.address}`;
       steps.push(setOverride(d.address, wantOverride, d.driverOverride, why));
     }
     if (!needsMove) continue;
-    if (current !== null) steps.push(unbindFrom(d.address, current, d.driverOverride, `release ${d.address} from ${current}`));
+    if (current !== null)
+      steps.push(unbindFrom(d.address, current, d.driverOverride, `release ${d.address} from ${current}`));
     if (restore.kind === 'driver') {
-      steps.push(bindTo(d.address, restore.driver, `give ${d.address} back to ${restore.driver}, its driver before the bind`));
+      steps.push(
+        bindTo(d.address, restore.driver, `give ${d.address} back to ${restore.driver}, its driver before the bind`),
+      );
       steps.push(verifyBound(d.address, restore.driver));
     } else if (restore.kind === 'default') {
       steps.push(probe(d.address, null, `let the kernel attach ${d.address} to its default driver`));
@@ -93,13 +98,29 @@ export function planUnbind(inventory: Inventory, request: UnbindRequest): Plan {
   }
   for (const record of records) {
     if (record.persisted) {
-      steps.push({ kind: 'removeFile', path: driverctlPath(record.address), why: `stop driverctl from rebinding ${record.address} at boot` });
+      steps.push({
+        kind: 'removeFile',
+        path: driverctlPath(record.address),
+        why: `stop driverctl from rebinding ${record.address} at boot`,
+      });
     }
     if (record.source === 'vgpuctl') {
-      steps.push({ kind: 'removeFile', path: bindRecordPath(record.address), why: `forget the bind record of ${record.address}` });
+      steps.push({
+        kind: 'removeFile',
+        path: bindRecordPath(record.address),
+        why: `forget the bind record of ${record.address}`,
+      });
     }
   }
-  return { action: group === null ? action : `restore the host drivers of IOMMU group ${group.id} of "${address}"`, steps };
+  return {
+    action: group === null ? action : `restore the host drivers of IOMMU group ${group.id} of "${address}"`,
+    steps,
+  };
+}
+
+/** A GPU or a VF of one. */
+function isGpuFunction(inventory: Inventory, address: string): boolean {
+  return inventory.gpus.some((g) => g.address === address || g.sriov?.vfs.some((v) => v.address === address) === true);
 }
 
 /** Where a device goes back to: its recorded driver, no driver (it had none), or the kernel's default. */
@@ -115,7 +136,10 @@ function restoreOf(record: BindRecord | undefined, pciDrivers: string[] | undefi
 }
 
 /** Endpoints of the group (or, without a group, the recorded devices) with their records. */
-function endpointsToRestore(group: IommuGroupInfo | null, records: BindRecord[]): { device: GroupDevice; record: BindRecord | undefined }[] {
+function endpointsToRestore(
+  group: IommuGroupInfo | null,
+  records: BindRecord[],
+): { device: GroupDevice; record: BindRecord | undefined }[] {
   const endpoints = group?.devices.filter((d) => d.kind === 'pci' && !d.bridge) ?? [];
   return endpoints.map((device) => ({ device, record: records.find((r) => r.address === device.address) }));
 }

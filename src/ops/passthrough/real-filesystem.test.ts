@@ -13,8 +13,8 @@ import { fixturePciIds } from '../../../test/helpers/fixtures.ts';
 import { isVgpuctlError } from '../../core/errors.ts';
 import type { PciIds } from '../../core/pci-ids.ts';
 import { discover } from '../../discovery/discover.ts';
-import { mountFuse, type FuseMount } from '../../emulator/fuse/server.ts';
 import { fuseAvailable } from '../../emulator/fuse/mount-tools.ts';
+import { type FuseMount, mountFuse } from '../../emulator/fuse/server.ts';
 import { kernelFuseBackend } from '../../emulator/kernel-fuse-backend.ts';
 import { writeTreeTo } from '../../emulator/write-tree.ts';
 import { FsHost } from '../../host/fs-host.ts';
@@ -38,7 +38,9 @@ before(async () => {
   ids = await fixturePciIds();
 });
 
-describe('passthrough flows through FsHost on a FUSE-mounted lab', { skip: available.ok ? false : `needs /dev/fuse: ${available.reason}` }, () => {
+describe('passthrough flows through FsHost on a FUSE-mounted lab', {
+  skip: available.ok ? false : `needs /dev/fuse: ${available.reason}`,
+}, () => {
   let base = '';
   let mount: FuseMount | undefined;
   let host: FsHost;
@@ -59,23 +61,35 @@ describe('passthrough flows through FsHost on a FUSE-mounted lab', { skip: avail
 
   test('discovery through the mount sees the same GPUs and IOMMU groups as through the port', async () => {
     const [mounted, direct] = await Promise.all([discover(host, { pciIds: ids }), discover(lab.host, { pciIds: ids })]);
-    assert.deepEqual(mounted.gpus.map((g) => [g.address, g.driver]), direct.gpus.map((g) => [g.address, g.driver]));
+    assert.deepEqual(
+      mounted.gpus.map((g) => [g.address, g.driver]),
+      direct.gpus.map((g) => [g.address, g.driver]),
+    );
     assert.deepEqual(mounted.iommuGroups, direct.iommuGroups);
     assert.deepEqual(mounted.pciDrivers, direct.pciDrivers);
   });
 
   test('bind moves 0000:01:00.0 and 0000:01:00.1 to vfio-pci, creates /dev/vfio/2 and writes the records', async () => {
     await executePlan(host, planBind(await discover(host, { pciIds: ids }), { address: RTX, persist: true }));
-    assert.deepEqual((await driversOf(host, GROUP)).map((d) => d[1]), ['vfio-pci', 'vfio-pci']);
+    assert.deepEqual(
+      (await driversOf(host, GROUP)).map((d) => d[1]),
+      ['vfio-pci', 'vfio-pci'],
+    );
     assert.equal((await host.stat('/dev/vfio/2')).kind, 'chardev');
     assert.equal(groupViability(await discover(host), 2).viable, true);
-    assert.deepEqual((await readBindRecords(host, RTX))?.map((r) => r.driver), ['nvidia', 'snd_hda_intel']);
+    assert.deepEqual(
+      (await readBindRecords(host, RTX))?.map((r) => r.driver),
+      ['nvidia', 'snd_hda_intel'],
+    );
     assert.equal(await host.readText(`/etc/driverctl.d/pci-${RTX}`), 'vfio-pci\n');
   });
 
   test('binding the boot VGA device is refused without --force', async () => {
     const inventory = await discover(host, { pciIds: ids });
-    assert.throws(() => planBind(inventory, { address: '0000:00:02.0' }), (e: unknown) => isVgpuctlError(e) && e.code === 'BOOT_VGA_DEVICE');
+    assert.throws(
+      () => planBind(inventory, { address: '0000:00:02.0' }),
+      (e: unknown) => isVgpuctlError(e) && e.code === 'BOOT_VGA_DEVICE',
+    );
   });
 
   test('unbind restores nvidia and snd_hda_intel and removes the records and overrides', async () => {
@@ -102,8 +116,14 @@ describe('passthrough flows through FsHost on a FUSE-mounted lab', { skip: avail
     assert.equal(await host.readlink(`/sys/bus/pci/devices/${PF}/virtfn3`), '../0000:41:00.7');
     assert.equal(await host.readlink('/sys/bus/pci/devices/0000:41:00.7/physfn'), `../${PF}`);
     const four = await discover(host);
-    assert.throws(() => planSriov(four, { address: PF, numVfs: 8 }), (e: unknown) => isVgpuctlError(e) && e.code === 'VFS_ENABLED');
-    assert.throws(() => planSriov(four, { address: PF, numVfs: 33 }), (e: unknown) => isVgpuctlError(e) && e.code === 'INVALID_ARGUMENT');
+    assert.throws(
+      () => planSriov(four, { address: PF, numVfs: 8 }),
+      (e: unknown) => isVgpuctlError(e) && e.code === 'VFS_ENABLED',
+    );
+    assert.throws(
+      () => planSriov(four, { address: PF, numVfs: 33 }),
+      (e: unknown) => isVgpuctlError(e) && e.code === 'INVALID_ARGUMENT',
+    );
     await executePlan(host, planSriov(four, { address: PF, numVfs: 0 }));
     assert.equal(await host.exists(`/sys/bus/pci/devices/${PF}/virtfn0`), false);
   });
@@ -132,8 +152,14 @@ describe('read-only flows through FsHost on a tree written with writeTreeTo', ()
         ['0000:01:00.1', 'snd_hda_intel'],
       ],
     );
-    assert.deepEqual(groupViability(inventory, 2).blockers.map((b) => b.driver), ['nvidia', 'snd_hda_intel']);
-    assert.equal(planBind(inventory, { address: RTX }).steps.filter((s) => s.path === '/sys/bus/pci/drivers_probe').length, 2);
+    assert.deepEqual(
+      groupViability(inventory, 2).blockers.map((b) => b.driver),
+      ['nvidia', 'snd_hda_intel'],
+    );
+    assert.equal(
+      planBind(inventory, { address: RTX }).steps.filter((s) => s.path === '/sys/bus/pci/drivers_probe').length,
+      2,
+    );
     assert.equal(planSriov(inventory, { address: PF, numVfs: 2 }).steps.length, 2);
   });
 });

@@ -10,7 +10,7 @@ const PF_DIR = `/sys/bus/pci/devices/${PF}`;
 const noSleep = { sleep: async () => {} };
 
 describe('planSriov() on the L40S of the emulated lab host', () => {
-  test('creates VFs with the kernel\'s virtfnN and physfn links', async () => {
+  test("creates VFs with the kernel's virtfnN and physfn links", async () => {
     const { kernel, host } = bootHost();
     await executePlan(host, planSriov(await inventoryOf(host), { address: PF, numVfs: 4 }), noSleep);
     assert.equal((await host.readText(`${PF_DIR}/sriov_numvfs`)).trim(), '4');
@@ -45,7 +45,10 @@ describe('planSriov() on the L40S of the emulated lab host', () => {
     );
     await executePlan(host, plan, noSleep);
     const gpu = (await inventoryOf(host)).gpus.find((g) => g.address === PF);
-    assert.deepEqual(gpu?.sriov?.vfs.map((vf) => vf.driver), [null, null]);
+    assert.deepEqual(
+      gpu?.sriov?.vfs.map((vf) => vf.driver),
+      [null, null],
+    );
     assert.equal(gpu?.sriov?.driversAutoprobe, false);
   });
 
@@ -78,7 +81,14 @@ describe('planSriov() refuses the transitions the kernel refuses, and bad input,
       (k) => k.write(`${PF_DIR}/sriov_numvfs`, '4'),
     ],
     ['a GPU without SR-IOV', '0000:3b:00.0', 2, 'UNSUPPORTED', /no SR-IOV capability/],
-    ['a VF', '0000:41:00.4', 2, 'NOT_A_GPU', /is a virtual function of 0000:41:00\.0/, (k) => k.write(`${PF_DIR}/sriov_numvfs`, '2')],
+    [
+      'a VF',
+      '0000:41:00.4',
+      2,
+      'NOT_A_GPU',
+      /is a virtual function of 0000:41:00\.0/,
+      (k) => k.write(`${PF_DIR}/sriov_numvfs`, '2'),
+    ],
     ['a bridge', '0000:40:01.0', 2, 'NOT_A_GPU', /not a GPU \(PCI bridge/],
     ['an address that does not exist', '0000:42:00.0', 2, 'DEVICE_NOT_FOUND', /no such PCI device/],
     [

@@ -9,8 +9,8 @@ import { VgpuctlError } from '../../core/errors.ts';
 import { parsePciAddress } from '../../core/pci-address.ts';
 import type { Plan, Step } from '../../core/plan.ts';
 import type { Inventory, VirtualFunction } from '../../discovery/inventory.ts';
-import { describeUsers, usersOfGroup } from '../passthrough/group-users.ts';
 import { VERIFY_TIMEOUT_MS } from '../passthrough/driver-steps.ts';
+import { describeUsers, usersOfGroup } from '../passthrough/group-users.ts';
 import { groupOf } from '../passthrough/inventory-groups.ts';
 import { notAGpu } from '../passthrough/locate-device.ts';
 
@@ -36,9 +36,13 @@ export function planSriov(inventory: Inventory, request: SriovRequest): Plan {
   const { numVfs } = request;
   const action = numVfs === 0 ? `disable the VFs of "${address}"` : `enable ${numVfs} VFs on "${address}"`;
   if (!Number.isInteger(numVfs) || numVfs < 0 || numVfs > MAX_U16) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot set the VF count of "${address}" to "${numVfs}": it must be a whole number, 0 or more`, {
-      hint: 'Give --vfs a count such as 4, or 0 to disable the VFs',
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot set the VF count of "${address}" to "${numVfs}": it must be a whole number, 0 or more`,
+      {
+        hint: 'Give --vfs a count such as 4, or 0 to disable the VFs',
+      },
+    );
   }
   const gpu = inventory.gpus.find((g) => g.address === address);
   if (gpu === undefined) {
@@ -57,9 +61,13 @@ export function planSriov(inventory: Inventory, request: SriovRequest): Plan {
     });
   }
   if (numVfs > sriov.totalVfs) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${action}: it supports at most ${sriov.totalVfs} VFs (sriov_totalvfs)`, {
-      hint: `Choose --vfs between 0 and ${sriov.totalVfs}; the kernel answers ERANGE above the total`,
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot ${action}: it supports at most ${sriov.totalVfs} VFs (sriov_totalvfs)`,
+      {
+        hint: `Choose --vfs between 0 and ${sriov.totalVfs}; the kernel answers ERANGE above the total`,
+      },
+    );
   }
   const current = sriov.numVfs;
   const steps: Step[] = [];
@@ -70,21 +78,38 @@ export function planSriov(inventory: Inventory, request: SriovRequest): Plan {
       kind: 'write',
       path: `${dir}/sriov_drivers_autoprobe`,
       value: request.autoprobe ? '1' : '0',
-      why: request.autoprobe ? 'let drivers probe new VFs automatically' : 'leave new VFs without a driver until one is bound explicitly',
-      undo: [{ kind: 'write', path: `${dir}/sriov_drivers_autoprobe`, value: previous, why: 'undo: restore sriov_drivers_autoprobe' }],
+      why: request.autoprobe
+        ? 'let drivers probe new VFs automatically'
+        : 'leave new VFs without a driver until one is bound explicitly',
+      undo: [
+        {
+          kind: 'write',
+          path: `${dir}/sriov_drivers_autoprobe`,
+          value: previous,
+          why: 'undo: restore sriov_drivers_autoprobe',
+        },
+      ],
     });
   }
   if (numVfs === current) return { action, steps };
 
   if (gpu.driver === null) {
-    throw new VgpuctlError('CONFLICT', `Cannot ${action}: no driver is bound to it, and only the PF's driver creates VFs (sriov_numvfs answers ENOENT)`, {
-      hint: `Bind its driver first ("vgpuctl unbind ${address}" restores the host driver)`,
-    });
+    throw new VgpuctlError(
+      'CONFLICT',
+      `Cannot ${action}: no driver is bound to it, and only the PF's driver creates VFs (sriov_numvfs answers ENOENT)`,
+      {
+        hint: `Bind its driver first ("vgpuctl unbind ${address}" restores the host driver)`,
+      },
+    );
   }
   if (current !== 0 && numVfs !== 0) {
-    throw new VgpuctlError('VFS_ENABLED', `Cannot ${action}: ${current} VFs are enabled, and the kernel changes a non-zero count only through 0 (EBUSY)`, {
-      hint: `Disable them first with "vgpuctl sriov ${address} --vfs 0", then set --vfs ${numVfs}`,
-    });
+    throw new VgpuctlError(
+      'VFS_ENABLED',
+      `Cannot ${action}: ${current} VFs are enabled, and the kernel changes a non-zero count only through 0 (EBUSY)`,
+      {
+        hint: `Disable them first with "vgpuctl sriov ${address} --vfs 0", then set --vfs ${numVfs}`,
+      },
+    );
   }
   if (numVfs === 0) refuseIfVfsInUse(inventory, sriov.vfs, action);
 
@@ -92,13 +117,32 @@ export function planSriov(inventory: Inventory, request: SriovRequest): Plan {
     kind: 'write',
     path: `${dir}/sriov_numvfs`,
     value: String(numVfs),
-    why: numVfs === 0 ? `remove all ${current} VFs` : `create ${numVfs} VFs (the PF driver's sriov_configure adds them)`,
-    undo: [{ kind: 'write', path: `${dir}/sriov_numvfs`, value: String(current), why: `undo: set the VF count back to ${current}` }],
+    why:
+      numVfs === 0 ? `remove all ${current} VFs` : `create ${numVfs} VFs (the PF driver's sriov_configure adds them)`,
+    undo: [
+      {
+        kind: 'write',
+        path: `${dir}/sriov_numvfs`,
+        value: String(current),
+        why: `undo: set the VF count back to ${current}`,
+      },
+    ],
   });
   steps.push(
     numVfs === 0
-      ? { kind: 'waitFor', path: `${dir}/virtfn0`, gone: true, timeoutMs: VERIFY_TIMEOUT_MS, why: 'verify that the VFs are gone' }
-      : { kind: 'waitFor', path: `${dir}/virtfn${numVfs - 1}`, timeoutMs: VERIFY_TIMEOUT_MS, why: `verify that VF ${numVfs - 1} exists` },
+      ? {
+          kind: 'waitFor',
+          path: `${dir}/virtfn0`,
+          gone: true,
+          timeoutMs: VERIFY_TIMEOUT_MS,
+          why: 'verify that the VFs are gone',
+        }
+      : {
+          kind: 'waitFor',
+          path: `${dir}/virtfn${numVfs - 1}`,
+          timeoutMs: VERIFY_TIMEOUT_MS,
+          why: `verify that VF ${numVfs - 1} exists`,
+        },
   );
   return { action, steps };
 }
@@ -114,9 +158,13 @@ function refuseIfVfsInUse(inventory: Inventory, vfs: readonly VirtualFunction[],
     }
     const mdevs = vf.mdev?.instances.length ?? 0;
     if (mdevs > 0) {
-      throw new VgpuctlError('DEVICE_BUSY', `Cannot ${action}: VF ${vf.address} hosts ${mdevs} mediated device${mdevs === 1 ? '' : 's'}`, {
-        hint: 'Stop the VMs using them and remove the vGPUs first',
-      });
+      throw new VgpuctlError(
+        'DEVICE_BUSY',
+        `Cannot ${action}: VF ${vf.address} hosts ${mdevs} mediated device${mdevs === 1 ? '' : 's'}`,
+        {
+          hint: 'Stop the VMs using them and remove the vGPUs first',
+        },
+      );
     }
     const group = groupOf(inventory, vf.address);
     const users = group === undefined ? [] : usersOfGroup(inventory, group);

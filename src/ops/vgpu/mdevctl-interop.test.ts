@@ -64,6 +64,13 @@ describe('vgpuctl and Debian mdevctl share definitions and devices', { skip: san
     assert.equal(ours, theirs);
   });
 
+  test('vgpuctl vgpus --format mdevctl prints what mdevctl list --dumpjson prints, running and defined', async () => {
+    await ok(vgpuctl('create', '--type', 'T4-1B', '--uuid', C));
+    assert.equal(await ok(vgpuctl('vgpus', '--format', 'mdevctl')), await ok(mdevctl('list', '--dumpjson')));
+    assert.equal(await ok(vgpuctl('vgpus', '--format', 'mdevctl', '--defined')), await ok(mdevctl('list', '--defined', '--dumpjson')));
+    await ok(vgpuctl('remove', C));
+  });
+
   test('an undefine by either tool is seen by the other', async () => {
     await ok(vgpuctl('undefine', A));
     await ok(mdevctl('undefine', '-u', B));
