@@ -7,11 +7,11 @@
  * Two settings: in-process (vgpuctl's library on the in-memory emulated kernel: the cost of
  * the work itself), and as processes on the FUSE-served tree inside `vgpuctl emulate run`
  * (the same /sys and /etc/mdevctl.d for both tools; the mdevctl side needs root, /dev/fuse,
- * unshare and mdevctl). Process numbers include starting node (and tsx, unless dist/ is built).
+ * unshare and mdevctl). Process numbers include starting node and compiling the sources with tsx.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { discover } from '../src/discovery/discover.ts';
@@ -79,7 +79,8 @@ function processBenchUnavailable(): string | undefined {
 function inSandbox(script: string): string {
   const work = mkdtempSync('/dev/shm/vgpuctl-bench-');
   try {
-    const env = { ...process.env, VGPUCTL_STATE_DIR: join(work, 'state'), VGPUCTL_PCI_IDS: 'none' };
+    // From source: a dist/ left from an older build would silently run older code.
+    const env = { ...process.env, VGPUCTL_STATE_DIR: join(work, 'state'), VGPUCTL_PCI_IDS: 'none', VGPUCTL_FROM_SOURCE: '1' };
     return execFileSync(process.execPath, [BIN, 'emulate', 'run', '--scenario', BENCH_SCENARIO, '--', 'sh', '-c', script], {
       env,
       encoding: 'utf8',
@@ -170,9 +171,8 @@ export async function benchVgpuVsMdevctl(): Promise<void> {
     return;
   }
   const ratio = (a: Timing, b: Timing) => `${(a.ms / b.ms).toFixed(2)}x`;
-  const runtime = existsSync(new URL('../dist/cli/main.js', import.meta.url)) ? 'dist/' : 'sources through tsx';
   printTable(
-    `vgpuctl (${runtime}) vs mdevctl 1.2.0, processes on the FUSE-served ${BENCH_SCENARIO} inside "vgpuctl emulate run"`,
+    `vgpuctl (sources through tsx) vs mdevctl 1.2.0, processes on the FUSE-served ${BENCH_SCENARIO} inside "vgpuctl emulate run"`,
     ['operation', 'vgpuctl', 'mdevctl', 'vgpuctl/mdevctl'],
     [
       ['list all vGPUs (median of 3)', fmt(processes.list.vgpuctl), fmt(processes.list.mdevctl), ratio(processes.list.vgpuctl, processes.list.mdevctl)],

@@ -15,6 +15,18 @@ describe('shellQuote()', () => {
 });
 
 describe('renderPlanAsShell()', () => {
+  test('renders a value ending in one newline with echo, exactly', () => {
+    const text = renderPlanAsShell({
+      action: 'clear',
+      steps: [
+        { kind: 'write', path: '/sys/bus/pci/devices/0000:01:00.0/driver_override', value: '\n', why: 'clear the override' },
+        { kind: 'write', path: '/sys/x', value: 'vfio-pci\n', why: 'name it' },
+      ],
+    });
+    assert.match(text, /^echo > \/sys\/bus\/pci\/devices\/0000:01:00\.0\/driver_override$/m);
+    assert.match(text, /^echo vfio-pci > \/sys\/x$/m);
+  });
+
   test('prints each write as printf with its reason, exactly as written', () => {
     const text = renderPlanAsShell({
       action: 'create 1 vGPU of GRID T4-1B on 0000:3b:00.0',

@@ -14,6 +14,11 @@ export type Step =
       why: string;
       /** Steps that reverse this one, run if a later step fails. */
       undo?: Step[];
+      /**
+       * Errnos that mean the write has nothing to do, taken as success: ENODEV when undoing a
+       * probe that attached nothing (drivers/base/bus.c unbind_store of an unbound device).
+       */
+      alreadyDone?: readonly string[];
     }
   | {
       kind: 'writeFile';
@@ -56,7 +61,7 @@ export function renderPlanAsShell(plan: Plan): string {
     lines.push(`# ${step.why}`);
     switch (step.kind) {
       case 'write':
-        lines.push(`printf '%s' ${shellQuote(step.value)} > ${shellQuote(step.path)}`);
+        lines.push(renderWrite(step.path, step.value));
         break;
       case 'writeFile': {
         const mode = step.mode === undefined ? '' : ` && chmod ${step.mode.toString(8)} ${shellQuote(step.path)}`;
@@ -77,4 +82,16 @@ export function renderPlanAsShell(plan: Plan): string {
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * One exact write as a shell command: `echo` when the value is one line ending in a newline
+ * (echo adds exactly that newline), else `printf '%s'`, which adds nothing.
+ */
+function renderWrite(path: string, value: string): string {
+  const body = value.slice(0, -1);
+  if (value.endsWith('\n') && !body.includes('\n')) {
+    return body === '' ? `echo > ${shellQuote(path)}` : `echo ${shellQuote(body)} > ${shellQuote(path)}`;
+  }
+  return `printf '%s' ${shellQuote(value)} > ${shellQuote(path)}`;
 }

@@ -17,6 +17,12 @@ import { queryNvidiaSmi, readVramInfo, type VramReport } from './vram.ts';
 export interface DiscoverOptions {
   /** pci.ids database for names; without it names fall back to ids, as lspci does. */
   pciIds?: PciIds;
+  /**
+   * Whether to scan /proc/<pid>/fd for processes holding GPU and VFIO nodes (deviceUsers).
+   * Default true, because planners refuse to take a device in use; read-only listings turn it
+   * off, since the scan grows with the number of processes on the host.
+   */
+  deviceUsers?: boolean;
 }
 
 const PCI = '/sys/bus/pci/devices';
@@ -73,7 +79,7 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
 
   const host_ = await readHostFacts(sysfs, { mdevParents: parents.size, nvidiaSmi: smi !== null });
   const otherMdevParents = [...parents.values()].filter((p) => !claimed.has(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const passthrough = await readPassthroughFacts(sysfs, functions, ids);
+  const passthrough = await readPassthroughFacts(sysfs, functions, ids, { deviceUsers: options.deviceUsers ?? true });
   return Inventory.parse({
     schemaVersion: 1,
     host: host_,

@@ -15,11 +15,12 @@ export async function readPassthroughFacts(
   sysfs: SysfsReader,
   functions: ReadonlyMap<string, PciFunctionFacts>,
   ids: PciIds,
-): Promise<{ iommuGroups: IommuGroupInfo[]; deviceUsers: DeviceUser[]; pciDrivers: string[] }> {
+  options: { deviceUsers: boolean },
+): Promise<{ iommuGroups: IommuGroupInfo[]; deviceUsers?: DeviceUser[]; pciDrivers: string[] }> {
   const [iommuGroups, deviceUsers, pciDrivers] = await Promise.all([
     readIommuGroups(sysfs, functions, ids),
-    readDeviceUsers(sysfs),
+    options.deviceUsers ? readDeviceUsers(sysfs) : undefined,
     sysfs.list('/sys/bus/pci/drivers'),
   ]);
-  return { iommuGroups, deviceUsers, pciDrivers: pciDrivers.sort() };
+  return { iommuGroups, ...(deviceUsers === undefined ? {} : { deviceUsers }), pciDrivers: pciDrivers.sort() };
 }

@@ -83,6 +83,14 @@ describe('executePlan()', () => {
     assert.equal(await host.exists('/etc/mdevctl.d/0000:3b:00.0/new'), false);
   });
 
+  test('a write whose errno means "already done" counts as done; others still fail', async () => {
+    const { host } = t4Host();
+    const unbind = { kind: 'write' as const, path: '/sys/bus/pci/drivers/vfio-pci/unbind', value: '0000:3b:00.0', why: 'release' };
+    const report = await executePlan(host, { action: 'release', steps: [{ ...unbind, alreadyDone: ['ENODEV'] }] });
+    assert.equal(report.ok, true);
+    await assert.rejects(executePlan(host, { action: 'release', steps: [unbind] }), /failed with ENODEV/);
+  });
+
   test('waitFor gives up after its timeout with a clear message', async () => {
     const { host } = t4Host();
     const plan: Plan = { action: 'wait', steps: [{ kind: 'waitFor', path: '/sys/class/mdev_bus/late', timeoutMs: 30, why: 'parent' }] };

@@ -58,7 +58,12 @@ export async function executePlan(host: HostPort, plan: Plan, options: ExecuteOp
 async function runStep(host: HostPort, step: Step, sleep: (ms: number) => Promise<void>): Promise<Step[]> {
   switch (step.kind) {
     case 'write':
-      await host.write(step.path, step.value);
+      try {
+        await host.write(step.path, step.value);
+      } catch (error) {
+        if (isHostError(error) && (step.alreadyDone ?? []).includes(error.errno)) return [];
+        throw error;
+      }
       return step.undo ?? [];
     case 'writeFile': {
       const previous = await host.readText(step.path).catch((error: unknown) => {

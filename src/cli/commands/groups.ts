@@ -14,7 +14,7 @@ export async function groupsCommand(
   context: CommandContext,
   filter: string | undefined,
 ): Promise<CommandResult<GroupsData>> {
-  const inventory = await discover(context.host, { pciIds: context.pciIds });
+  const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: false });
   let groups = listGroups(inventory);
   if (filter !== undefined) {
     if (/^\d+$/.test(filter)) {

@@ -8,7 +8,7 @@ import { renderGpu, renderMdevParent } from '../render/gpu-detail.ts';
 
 /** `vgpuctl show ADDRESS|PARENT`: everything about one GPU (or one non-PCI mdev parent). */
 export async function showCommand(context: CommandContext, target: string): Promise<CommandResult<Gpu | MdevParentInfo>> {
-  const inventory = await discover(context.host, { pciIds: context.pciIds });
+  const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: false });
   const parent = inventory.otherMdevParents.find((p) => p.name === target);
   if (parent !== undefined) return { data: parent, text: renderMdevParent(parent) };
 

@@ -27,7 +27,7 @@ export async function typesCommand(
   context: CommandContext,
   options: TypesOptions,
 ): Promise<CommandResult<VgpuType[] | MdevctlTypesJson>> {
-  const inventory = await discover(context.host, { pciIds: context.pciIds });
+  const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: false });
   const gpus = selectGpus(inventory, options.gpu);
   const name = options.name?.toLowerCase();
   const keep = (id: string, typeName: string | null, available: number | null) =>

@@ -74,6 +74,8 @@ export function probe(address: string, expected: string | null, why: string): St
         path: expected === null ? `${DEVICES}/${address}/driver/unbind` : `${DRIVERS}/${expected}/unbind`,
         value: address,
         why: `undo: unbind ${address} from ${expected ?? 'the driver the probe attached'}`,
+        // The probe may have attached nothing (its failure is what we are undoing).
+        alreadyDone: ['ENODEV', 'ENOENT'],
       },
     ],
   };
