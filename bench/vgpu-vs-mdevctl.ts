@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { discover } from '../src/discovery/discover.ts';
@@ -56,7 +56,8 @@ export async function benchVgpuctlInProcess(): Promise<{ list: Timing; defineOne
 
   const each = fresh();
   const sample = await time(async () => {
-    for (let i = 0; i < SAMPLE_IN_PROCESS; i++) await defineVgpus(each, { type: 'T4-1B', start: 'auto', startNow: true }, randomUUID);
+    for (let i = 0; i < SAMPLE_IN_PROCESS; i++)
+      await defineVgpus(each, { type: 'T4-1B', start: 'auto', startNow: true }, randomUUID);
   });
   return {
     list: { ms: median(lists) },
@@ -80,12 +81,21 @@ function inSandbox(script: string): string {
   const work = mkdtempSync('/dev/shm/vgpuctl-bench-');
   try {
     // From source: a dist/ left from an older build would silently run older code.
-    const env = { ...process.env, VGPUCTL_STATE_DIR: join(work, 'state'), VGPUCTL_PCI_IDS: 'none', VGPUCTL_FROM_SOURCE: '1' };
-    return execFileSync(process.execPath, [BIN, 'emulate', 'run', '--scenario', BENCH_SCENARIO, '--', 'sh', '-c', script], {
-      env,
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
+    const env = {
+      ...process.env,
+      VGPUCTL_STATE_DIR: join(work, 'state'),
+      VGPUCTL_PCI_IDS: 'none',
+      VGPUCTL_FROM_SOURCE: '1',
+    };
+    return execFileSync(
+      process.execPath,
+      [BIN, 'emulate', 'run', '--scenario', BENCH_SCENARIO, '--', 'sh', '-c', script],
+      {
+        env,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      },
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -93,9 +103,7 @@ function inSandbox(script: string): string {
 
 /** `ms <label> <milliseconds>` lines from a sandbox script. */
 function timings(out: string): Record<string, number> {
-  return Object.fromEntries(
-    [...out.matchAll(/^ms (\S+) (\d+)$/gm)].map((m) => [m[1] as string, Number(m[2]) / 1e6]),
-  );
+  return Object.fromEntries([...out.matchAll(/^ms (\S+) (\d+)$/gm)].map((m) => [m[1] as string, Number(m[2]) / 1e6]));
 }
 
 const STAMP = 's=$(date +%s%N)';
@@ -113,48 +121,59 @@ export async function benchProcessesOnFuse(): Promise<
   const lists = timings(
     inSandbox(
       [1, 2, 3]
-        .map((i) => `${STAMP}; mdevctl list > /dev/null; ${report(`mdevctl-${i}`)}; ${STAMP}; ${vgpuctl} vgpus > /dev/null; ${report(`vgpuctl-${i}`)}`)
+        .map(
+          (i) =>
+            `${STAMP}; mdevctl list > /dev/null; ${report(`mdevctl-${i}`)}; ${STAMP}; ${vgpuctl} vgpus > /dev/null; ${report(`vgpuctl-${i}`)}`,
+        )
         .join('\n'),
     ),
   );
 
   // 256 × mdevctl define + start, on the parents vgpuctl's placement picks for the same host.
   const kernel = EmulatedKernel.boot(resolveScenario({ name: BENCH_SCENARIO }));
-  const { created } = planCreateVgpus(await discover(new EmulatedHost(kernel, { tools: false })), { type: 'T4-1B', count: COUNT }, { newUuid: randomUUID });
-  const dir = mkdtempSync('/dev/shm/vgpuctl-bench-script-');
-  try {
-    const script = join(dir, 'mdevctl.sh');
-    writeFileSync(
-      script,
-      created
-        .map((c) => (c.kind === 'mdev' ? `mdevctl define -u ${c.uuid} -p ${c.parent} -t ${c.type} -a && mdevctl start -u ${c.uuid}` : ''))
-        .join('\n'),
-    );
-    const mdevctlEach = timings(inSandbox(`set -e; ${STAMP}; sh -e ${script}; ${report('all')}; test "$(mdevctl list | wc -l)" = ${512 + COUNT}`));
-    const defineOne = timings(
-      inSandbox(`set -e; ${STAMP}; ${vgpuctl} define --type T4-1B --count ${COUNT} --auto --start > /dev/null; ${report('all')}; test "$(mdevctl list | wc -l)" = ${512 + COUNT}`),
-    );
-    const defineEach = timings(
-      inSandbox(`set -e; ${STAMP}; for i in $(seq ${SAMPLE_PROCESSES}); do ${vgpuctl} define --type T4-1B --auto --start > /dev/null; done; ${report('all')}`),
-    );
-    return {
-      list: {
-        mdevctl: { ms: median([1, 2, 3].map((i) => lists[`mdevctl-${i}`] ?? 0)) },
-        vgpuctl: { ms: median([1, 2, 3].map((i) => lists[`vgpuctl-${i}`] ?? 0)) },
-      },
-      mdevctlEach: { ms: mdevctlEach.all ?? 0 },
-      defineOne: { ms: defineOne.all ?? 0 },
-      defineEach: { ms: ((defineEach.all ?? 0) / SAMPLE_PROCESSES) * COUNT, extrapolatedFrom: SAMPLE_PROCESSES },
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { created } = planCreateVgpus(
+    await discover(new EmulatedHost(kernel, { tools: false })),
+    { type: 'T4-1B', count: COUNT },
+    { newUuid: randomUUID },
+  );
+  const commands = created
+    .map((c) =>
+      c.kind === 'mdev'
+        ? `mdevctl define -u ${c.uuid} -p ${c.parent} -t ${c.type} -a && mdevctl start -u ${c.uuid}`
+        : 'false',
+    )
+    .join('\n');
+  const mdevctlEach = timings(
+    inSandbox(
+      `set -e\n${STAMP}\n${commands}\n${report('all')}\ntest "$(mdevctl list | grep -c nvidia-222)" = ${512 + COUNT}`,
+    ),
+  );
+  const defineOne = timings(
+    inSandbox(
+      `set -e; ${STAMP}; ${vgpuctl} define --type T4-1B --count ${COUNT} --auto --start > /dev/null; ${report('all')}; test "$(mdevctl list | grep -c nvidia-222)" = ${512 + COUNT}`,
+    ),
+  );
+  const defineEach = timings(
+    inSandbox(
+      `set -e; ${STAMP}; for i in $(seq ${SAMPLE_PROCESSES}); do ${vgpuctl} define --type T4-1B --auto --start > /dev/null; done; ${report('all')}`,
+    ),
+  );
+  return {
+    list: {
+      mdevctl: { ms: median([1, 2, 3].map((i) => lists[`mdevctl-${i}`] ?? 0)) },
+      vgpuctl: { ms: median([1, 2, 3].map((i) => lists[`vgpuctl-${i}`] ?? 0)) },
+    },
+    mdevctlEach: { ms: mdevctlEach.all ?? 0 },
+    defineOne: { ms: defineOne.all ?? 0 },
+    defineEach: { ms: ((defineEach.all ?? 0) / SAMPLE_PROCESSES) * COUNT, extrapolatedFrom: SAMPLE_PROCESSES },
+  };
 }
 
 /** Runs both settings and prints the times and ratios. */
 export async function benchVgpuVsMdevctl(): Promise<void> {
   const inProcess = await benchVgpuctlInProcess();
-  const fmt = (t: Timing) => `${t.ms >= 10_000 ? (t.ms / 1000).toFixed(1) : t.ms.toFixed(0)}${t.ms >= 10_000 ? ' s' : ' ms'}${t.extrapolatedFrom === undefined ? '' : ` (×${COUNT / t.extrapolatedFrom} of ${t.extrapolatedFrom})`}`;
+  const fmt = (t: Timing) =>
+    `${t.ms >= 10_000 ? (t.ms / 1000).toFixed(1) : t.ms.toFixed(0)}${t.ms >= 10_000 ? ' s' : ' ms'}${t.extrapolatedFrom === undefined ? '' : ` (×${COUNT / t.extrapolatedFrom} of ${t.extrapolatedFrom})`}`;
   printTable(
     `vgpuctl in-process on the emulated ${BENCH_SCENARIO} (library calls, no process start)`,
     ['operation', 'time'],
@@ -175,9 +194,24 @@ export async function benchVgpuVsMdevctl(): Promise<void> {
     `vgpuctl (sources through tsx) vs mdevctl 1.2.0, processes on the FUSE-served ${BENCH_SCENARIO} inside "vgpuctl emulate run"`,
     ['operation', 'vgpuctl', 'mdevctl', 'vgpuctl/mdevctl'],
     [
-      ['list all vGPUs (median of 3)', fmt(processes.list.vgpuctl), fmt(processes.list.mdevctl), ratio(processes.list.vgpuctl, processes.list.mdevctl)],
-      [`define + start ${COUNT}: 1 vgpuctl vs ${COUNT}×2 mdevctl`, fmt(processes.defineOne), fmt(processes.mdevctlEach), ratio(processes.defineOne, processes.mdevctlEach)],
-      [`define + start ${COUNT}: ${COUNT} vgpuctl vs ${COUNT}×2 mdevctl`, fmt(processes.defineEach), fmt(processes.mdevctlEach), ratio(processes.defineEach, processes.mdevctlEach)],
+      [
+        'list all vGPUs (median of 3)',
+        fmt(processes.list.vgpuctl),
+        fmt(processes.list.mdevctl),
+        ratio(processes.list.vgpuctl, processes.list.mdevctl),
+      ],
+      [
+        `define + start ${COUNT}: 1 vgpuctl vs ${COUNT}×2 mdevctl`,
+        fmt(processes.defineOne),
+        fmt(processes.mdevctlEach),
+        ratio(processes.defineOne, processes.mdevctlEach),
+      ],
+      [
+        `define + start ${COUNT}: ${COUNT} vgpuctl vs ${COUNT}×2 mdevctl`,
+        fmt(processes.defineEach),
+        fmt(processes.mdevctlEach),
+        ratio(processes.defineEach, processes.mdevctlEach),
+      ],
     ],
   );
 }

@@ -29,12 +29,21 @@ describe('readDefinitions()', () => {
         '/etc/mdevctl.d/nvidia/notes': 'hello',
         [`/etc/mdevctl.d/mtty/${B}`]: '{"mdev_type":"../../x","start":"auto"}',
         '/etc/mdevctl.d/scripts.d/callouts/hook': '#!/bin/sh',
-        '/etc/vgpuctl/vendor-vfio.d/0000:41:00.0/0000:41:00.4': '{"version":1,"vgpu_type":1145,"vgpu_type_name":"NVIDIA L40S-1B","start":"manual"}',
+        '/etc/vgpuctl/vendor-vfio.d/0000:41:00.0/0000:41:00.4':
+          '{"version":1,"vgpu_type":1145,"vgpu_type_name":"NVIDIA L40S-1B","start":"manual"}',
         '/etc/vgpuctl/vendor-vfio.d/0000:41:00.0/0000:41:00.5': '{}',
       }),
     );
     assert.deepEqual(defs.mdev, [
-      { kind: 'mdev', uuid: A, parent: '0000:3b:00.0', path: `/etc/mdevctl.d/0000:3b:00.0/${A}`, mdevType: 'nvidia-222', start: 'auto', attrs: [] },
+      {
+        kind: 'mdev',
+        uuid: A,
+        parent: '0000:3b:00.0',
+        path: `/etc/mdevctl.d/0000:3b:00.0/${A}`,
+        mdevType: 'nvidia-222',
+        start: 'auto',
+        attrs: [],
+      },
     ]);
     assert.deepEqual(defs.vendorVfio, [
       {

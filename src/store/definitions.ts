@@ -94,7 +94,8 @@ export async function readDefinitions(host: HostPort): Promise<Definitions> {
     for (const vf of await listDir(host, dir)) {
       if (vf.startsWith('.')) continue;
       const path = `${dir}/${vf}`;
-      const problem = (reason: string) => result.problems.push({ kind: 'vendor-vfio', id: vf, parent: pf, path, reason });
+      const problem = (reason: string) =>
+        result.problems.push({ kind: 'vendor-vfio', id: vf, parent: pf, path, reason });
       if (!isPciAddress(pf) || !isPciAddress(vf)) {
         problem('the path does not name a PCI address as <PF>/<VF>');
         continue;
@@ -113,7 +114,10 @@ export async function readDefinitions(host: HostPort): Promise<Definitions> {
 }
 
 /** The definitions of one id (UUID or VF address), good and bad. */
-export function definitionsOf(definitions: Definitions, id: string): { found: Definition[]; problems: DefinitionProblem[] } {
+export function definitionsOf(
+  definitions: Definitions,
+  id: string,
+): { found: Definition[]; problems: DefinitionProblem[] } {
   return {
     found: [...definitions.mdev.filter((d) => d.uuid === id), ...definitions.vendorVfio.filter((d) => d.vf === id)],
     problems: definitions.problems.filter((p) => p.id === id),

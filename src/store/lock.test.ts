@@ -16,7 +16,9 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 describe('withDefinitionsLock()', () => {
   test('holds /run/vgpuctl/lock with our pid while running, and removes it after', async () => {
     const host = emptyHost();
-    const seen = await withDefinitionsLock(host, { pid: 4242, isAlive: () => true }, async () => host.readText(`${LOCK_DIR}/owner`));
+    const seen = await withDefinitionsLock(host, { pid: 4242, isAlive: () => true }, async () =>
+      host.readText(`${LOCK_DIR}/owner`),
+    );
     assert.equal(seen, '4242\n');
     assert.equal(await host.exists(LOCK_DIR), false);
   });

@@ -38,10 +38,26 @@ describe('formatMdevctlConfig()', () => {
 describe('parseMdevctlConfig()', () => {
   const accepted: [string, string, object][] = [
     ['attrs missing', '{"mdev_type":"mtty-2","start":"auto"}', { mdevType: 'mtty-2', start: 'auto', attrs: [] }],
-    ['attrs null', '{"mdev_type":"mtty-2","start":"auto","attrs":null}', { mdevType: 'mtty-2', start: 'auto', attrs: [] }],
-    ['a start other than auto is manual, as mdevctl reads it', '{"mdev_type":"mtty-2","start":"boot"}', { mdevType: 'mtty-2', start: 'manual', attrs: [] }],
-    ['unknown keys are ignored', '{"mdev_type":"mtty-2","start":"manual","x":1}', { mdevType: 'mtty-2', start: 'manual', attrs: [] }],
-    ['nested attribute paths', '{"mdev_type":"mtty-2","start":"manual","attrs":[{"vendor/x":"1"}]}', { mdevType: 'mtty-2', start: 'manual', attrs: [['vendor/x', '1']] }],
+    [
+      'attrs null',
+      '{"mdev_type":"mtty-2","start":"auto","attrs":null}',
+      { mdevType: 'mtty-2', start: 'auto', attrs: [] },
+    ],
+    [
+      'a start other than auto is manual, as mdevctl reads it',
+      '{"mdev_type":"mtty-2","start":"boot"}',
+      { mdevType: 'mtty-2', start: 'manual', attrs: [] },
+    ],
+    [
+      'unknown keys are ignored',
+      '{"mdev_type":"mtty-2","start":"manual","x":1}',
+      { mdevType: 'mtty-2', start: 'manual', attrs: [] },
+    ],
+    [
+      'nested attribute paths',
+      '{"mdev_type":"mtty-2","start":"manual","attrs":[{"vendor/x":"1"}]}',
+      { mdevType: 'mtty-2', start: 'manual', attrs: [['vendor/x', '1']] },
+    ],
   ];
   for (const [name, text, expected] of accepted) {
     test(`accepts ${name}`, () => assert.deepEqual(parseMdevctlConfig(text), expected));
@@ -54,12 +70,24 @@ describe('parseMdevctlConfig()', () => {
     ['no mdev_type', '{"start":"auto"}', /"mdev_type" is missing/],
     ['no start', '{"mdev_type":"mtty-2"}', /"start" is missing/],
     ['attrs not an array', '{"mdev_type":"mtty-2","start":"auto","attrs":{}}', /not an array/],
-    ['an attribute with two fields', '{"mdev_type":"mtty-2","start":"auto","attrs":[{"a":"1","b":"2"}]}', /exactly one field/],
+    [
+      'an attribute with two fields',
+      '{"mdev_type":"mtty-2","start":"auto","attrs":[{"a":"1","b":"2"}]}',
+      /exactly one field/,
+    ],
     ['a numeric attribute value', '{"mdev_type":"mtty-2","start":"auto","attrs":[{"a":1}]}', /string value/],
-    ['an attribute escaping the device', '{"mdev_type":"mtty-2","start":"auto","attrs":[{"../../remove":"1"}]}', /not a path below/],
+    [
+      'an attribute escaping the device',
+      '{"mdev_type":"mtty-2","start":"auto","attrs":[{"../../remove":"1"}]}',
+      /not a path below/,
+    ],
   ];
   for (const [name, text, message] of refused) {
-    test(`refuses ${name}`, () => assert.throws(() => parseMdevctlConfig(text), (e) => e instanceof DefinitionSyntaxError && message.test(e.message)));
+    test(`refuses ${name}`, () =>
+      assert.throws(
+        () => parseMdevctlConfig(text),
+        (e) => e instanceof DefinitionSyntaxError && message.test(e.message),
+      ));
   }
 });
 
@@ -80,7 +108,10 @@ describe('vendor-VFIO definitions', () => {
   test('round-trip', () => {
     const config = { typeId: 1145, typeName: 'NVIDIA L40S-1B', start: 'auto' as const };
     const text = formatVendorVfioConfig(config);
-    assert.equal(text, '{\n  "version": 1,\n  "vgpu_type": 1145,\n  "vgpu_type_name": "NVIDIA L40S-1B",\n  "start": "auto"\n}');
+    assert.equal(
+      text,
+      '{\n  "version": 1,\n  "vgpu_type": 1145,\n  "vgpu_type_name": "NVIDIA L40S-1B",\n  "start": "auto"\n}',
+    );
     assert.deepEqual(parseVendorVfioConfig(text), config);
   });
 

@@ -53,7 +53,8 @@ export function parseMdevctlConfig(text: string): MdevctlConfig {
   } catch (error) {
     throw new DefinitionSyntaxError(`not valid JSON (${(error as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new DefinitionSyntaxError('not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new DefinitionSyntaxError('not a JSON object');
   const record = json as Record<string, unknown>;
   if (typeof record.mdev_type !== 'string' || record.mdev_type === '') {
     throw new DefinitionSyntaxError('"mdev_type" is missing or not a string');
@@ -68,7 +69,8 @@ export function parseMdevctlConfig(text: string): MdevctlConfig {
       }
       const entries = Object.entries(attr as Record<string, unknown>);
       const [entry] = entries;
-      if (entry === undefined || entries.length !== 1) throw new DefinitionSyntaxError(`attribute ${index} must have exactly one field`);
+      if (entry === undefined || entries.length !== 1)
+        throw new DefinitionSyntaxError(`attribute ${index} must have exactly one field`);
       const [name, value] = entry;
       if (typeof value !== 'string') throw new DefinitionSyntaxError(`attribute "${name}" must have a string value`);
       if (!isAttrName(name)) throw new DefinitionSyntaxError(`attribute name "${name}" is not a path below the device`);

@@ -24,9 +24,13 @@ const NAME = /^[A-Za-z0-9_:.+-]{1,128}$/;
  */
 export function checkPathName(kind: string, name: string): string {
   if (!NAME.test(name) || name === '.' || name === '..' || name.includes('..')) {
-    throw new VgpuctlError('INVALID_NAME', `Cannot use ${kind} "${clip(name)}": names may not contain "/", ".." or spaces`, {
-      hint: `Give the ${kind} as sysfs names it, for example 0000:3b:00.0, nvidia or nvidia-222`,
-    });
+    throw new VgpuctlError(
+      'INVALID_NAME',
+      `Cannot use ${kind} "${clip(name)}": names may not contain "/", ".." or spaces`,
+      {
+        hint: `Give the ${kind} as sysfs names it, for example 0000:3b:00.0, nvidia or nvidia-222`,
+      },
+    );
   }
   return name;
 }

@@ -29,7 +29,12 @@ export const VENDOR_VFIO_FORMAT_VERSION = 1;
 /** Renders a vendor-VFIO definition. */
 export function formatVendorVfioConfig(config: VendorVfioConfig): string {
   return JSON.stringify(
-    { version: VENDOR_VFIO_FORMAT_VERSION, vgpu_type: config.typeId, vgpu_type_name: config.typeName, start: config.start },
+    {
+      version: VENDOR_VFIO_FORMAT_VERSION,
+      vgpu_type: config.typeId,
+      vgpu_type_name: config.typeName,
+      start: config.start,
+    },
     null,
     2,
   );
@@ -43,10 +48,13 @@ export function parseVendorVfioConfig(text: string): VendorVfioConfig {
   } catch (error) {
     throw new DefinitionSyntaxError(`not valid JSON (${(error as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new DefinitionSyntaxError('not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new DefinitionSyntaxError('not a JSON object');
   const record = json as Record<string, unknown>;
   if (record.version !== VENDOR_VFIO_FORMAT_VERSION) {
-    throw new DefinitionSyntaxError(`"version" is ${JSON.stringify(record.version)}, expected ${VENDOR_VFIO_FORMAT_VERSION}`);
+    throw new DefinitionSyntaxError(
+      `"version" is ${JSON.stringify(record.version)}, expected ${VENDOR_VFIO_FORMAT_VERSION}`,
+    );
   }
   const typeId = record.vgpu_type;
   if (typeof typeId !== 'number' || !Number.isSafeInteger(typeId) || typeId < 1) {
@@ -56,6 +64,7 @@ export function parseVendorVfioConfig(text: string): VendorVfioConfig {
   if (typeName !== undefined && typeName !== null && typeof typeName !== 'string') {
     throw new DefinitionSyntaxError('"vgpu_type_name" must be a string');
   }
-  if (record.start !== 'auto' && record.start !== 'manual') throw new DefinitionSyntaxError('"start" must be "auto" or "manual"');
+  if (record.start !== 'auto' && record.start !== 'manual')
+    throw new DefinitionSyntaxError('"start" must be "auto" or "manual"');
   return { typeId, typeName: typeName ?? null, start: record.start };
 }

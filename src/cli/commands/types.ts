@@ -42,9 +42,17 @@ export async function typesCommand(
     return { data: json, text: JSON.stringify(json, null, 2) };
   }
 
-  const types = listVgpuTypes(inventory).filter((t) => (gpus === undefined || gpus.has(t.gpu)) && keep(t.id, t.name, t.availableInstances));
+  const types = listVgpuTypes(inventory).filter(
+    (t) => (gpus === undefined || gpus.has(t.gpu)) && keep(t.id, t.name, t.availableInstances),
+  );
   const notes = vgpuHosts(inventory)
-    .filter((h) => h.mechanism === 'vendor-vfio' && h.vfs.length === 0 && (gpus === undefined || gpus.has(h.gpu)) && name === undefined)
+    .filter(
+      (h) =>
+        h.mechanism === 'vendor-vfio' &&
+        h.vfs.length === 0 &&
+        (gpus === undefined || gpus.has(h.gpu)) &&
+        name === undefined,
+    )
     .map(
       (h) =>
         `${h.gpu} is an NVIDIA vendor-VFIO GPU with no SR-IOV VFs enabled (0 of ${h.totalVfs}); its vGPU types appear once VFs are enabled ("vgpuctl sriov ${h.gpu} --vfs N", or /usr/lib/nvidia/sriov-manage -e ${h.gpu})`,
@@ -72,13 +80,22 @@ export const typesCommandModule: CommandModule = (program, cli) => {
     .option('--gpu <gpu>', 'only this GPU or mdev parent (PCI address, or a name such as "nvidia")')
     .option('--name <text>', 'only types whose name or id contains TEXT (case-insensitive)')
     .option('--available', 'only types with instances available now')
-    .addOption(new Option('--format <format>', 'table, or mdevctl for "mdevctl types --dumpjson" JSON').choices(['table', 'mdevctl'] as const))
+    .addOption(
+      new Option('--format <format>', 'table, or mdevctl for "mdevctl types --dumpjson" JSON').choices([
+        'table',
+        'mdevctl',
+      ] as const),
+    )
     .action((gpuArgument, options) =>
       cli.withHost(async (context) => {
         if (gpuArgument !== undefined && options.gpu !== undefined && gpuArgument !== options.gpu) {
-          throw new VgpuctlError('USAGE', `Cannot list vGPU types: GPU given twice ("${gpuArgument}" and --gpu "${options.gpu}")`, {
-            hint: 'Give the GPU once',
-          });
+          throw new VgpuctlError(
+            'USAGE',
+            `Cannot list vGPU types: GPU given twice ("${gpuArgument}" and --gpu "${options.gpu}")`,
+            {
+              hint: 'Give the GPU once',
+            },
+          );
         }
         return typesCommand(context, {
           gpu: gpuArgument ?? options.gpu,

@@ -20,7 +20,8 @@ before(async () => {
 after(() => state.cleanup());
 
 /** Runs vgpuctl against emulated `scenario` with this file's state directory. */
-const on = (scenario: string, ...args: string[]) => runCli(['--emulate', scenario, ...args], { VGPUCTL_STATE_DIR: state.dir });
+const on = (scenario: string, ...args: string[]) =>
+  runCli(['--emulate', scenario, ...args], { VGPUCTL_STATE_DIR: state.dir });
 
 describe('vgpuctl create / vgpus / remove', () => {
   test('lab: creates two T4-1B vGPUs, prints their UUIDs, lists and removes them', async () => {
@@ -29,12 +30,19 @@ describe('vgpuctl create / vgpus / remove', () => {
     assert.equal(created.status, 0, created.stderr);
     const ids = created.stdout.trim().split('\n');
     assert.equal(ids.length, 2);
-    assert.ok(ids.every((id) => UUIDS.test(id)), created.stdout);
+    assert.ok(
+      ids.every((id) => UUIDS.test(id)),
+      created.stdout,
+    );
 
     const listed = await on('lab', 'vgpus');
     assert.equal(listed.status, 0, listed.stderr);
     assert.match(listed.stdout, /^ID\s+GPU\s+TYPE\s+NAME\s+STATE\s+DEFINED$/m);
-    for (const id of ids) assert.match(listed.stdout, new RegExp(`^${id}\\s+0000:3b:00.0\\s+nvidia-222\\s+GRID T4-1B\\s+running\\s+no$`, 'm'));
+    for (const id of ids)
+      assert.match(
+        listed.stdout,
+        new RegExp(`^${id}\\s+0000:3b:00.0\\s+nvidia-222\\s+GRID T4-1B\\s+running\\s+no$`, 'm'),
+      );
 
     const removed = await on('lab', 'remove', ...ids);
     assert.equal(removed.status, 0, removed.stderr);
@@ -68,15 +76,45 @@ describe('vgpuctl create / vgpus / remove', () => {
   });
 
   const errors: [string, string[], number, RegExp][] = [
-    ['a malformed UUID', ['create', '--type', 'T4-1B', '--uuid', 'not-a-uuid'], 2, /Cannot use UUID "not-a-uuid": expected 8-4-4-4-12 hex digits/],
-    ['an upper-case UUID', ['create', '--type', 'T4-1B', '--uuid', UUID.toUpperCase()], 2, /upper-case letters are not allowed/],
+    [
+      'a malformed UUID',
+      ['create', '--type', 'T4-1B', '--uuid', 'not-a-uuid'],
+      2,
+      /Cannot use UUID "not-a-uuid": expected 8-4-4-4-12 hex digits/,
+    ],
+    [
+      'an upper-case UUID',
+      ['create', '--type', 'T4-1B', '--uuid', UUID.toUpperCase()],
+      2,
+      /upper-case letters are not allowed/,
+    ],
     ['a UUID given twice', ['create', '--type', 'T4-1B', '--uuid', UUID, '--uuid', UUID], 2, /the UUID is given twice/],
     ['an unknown type', ['create', '--type', 'T4-3B'], 3, /no GPU on this host offers it/],
     ['an unknown GPU', ['create', '--type', 'T4-1B', '--gpu', '0000:99:00.0'], 3, /not a GPU that offers vGPU types/],
-    ['a type name with "/"', ['create', '--type', 'nvidia-222/../../x'], 2, /may not be empty or contain "\/" or "\.\."/],
-    ['a parent name with ".."', ['define', '--type', 'nvidia-222', '--gpu', '..', '--force'], 2, /names may not contain/],
-    ['an attribute escaping the device', ['define', '--type', 'T4-1B', '--attr', '../remove=1'], 2, /Cannot use attribute "\.\.\/remove"/],
-    ['a count of 0', ['create', '--type', 'T4-1B', '--count', '0'], 2, /Cannot create 0 vGPUs: the count must be a whole number from 1/],
+    [
+      'a type name with "/"',
+      ['create', '--type', 'nvidia-222/../../x'],
+      2,
+      /may not be empty or contain "\/" or "\.\."/,
+    ],
+    [
+      'a parent name with ".."',
+      ['define', '--type', 'nvidia-222', '--gpu', '..', '--force'],
+      2,
+      /names may not contain/,
+    ],
+    [
+      'an attribute escaping the device',
+      ['define', '--type', 'T4-1B', '--attr', '../remove=1'],
+      2,
+      /Cannot use attribute "\.\.\/remove"/,
+    ],
+    [
+      'a count of 0',
+      ['create', '--type', 'T4-1B', '--count', '0'],
+      2,
+      /Cannot create 0 vGPUs: the count must be a whole number from 1/,
+    ],
     ['a count above capacity', ['create', '--type', 'T4-2B', '--count', '9'], 4, /only 8 instances of GRID T4-2B left/],
     ['a count that is not a number', ['create', '--type', 'T4-2B', '--count', 'two'], 2, /Cannot use --count "two"/],
     ['removing an unknown vGPU', ['remove', UUID], 3, /no running vGPU has this UUID/],
@@ -156,7 +194,10 @@ describe('vgpuctl define / start --all-auto', () => {
     assert.equal(started.status, 0, started.stderr);
     assert.match(started.stdout, new RegExp(`^${UUID}\\s+mtty\\s+mtty-2\\s+started\\s`, 'm'));
     assert.match(started.stdout, /1 started, 0 already running, 0 failed/);
-    assert.match((await on('samples', 'vgpus')).stdout, new RegExp(`${UUID}\\s+mtty\\s+mtty-2\\s+Dual port serial\\s+running\\s+auto`));
+    assert.match(
+      (await on('samples', 'vgpus')).stdout,
+      new RegExp(`${UUID}\\s+mtty\\s+mtty-2\\s+Dual port serial\\s+running\\s+auto`),
+    );
   });
 
   test('a definition that cannot start makes start --all-auto exit 5', async () => {
@@ -173,16 +214,42 @@ describe('crash safety', () => {
     const { dir, cleanup } = await tempDir('vgpuctl-crash-');
     try {
       const tree = join(dir, 'root');
-      const written = await runCli(['emulate', 'write-tree', tree, '--scenario', 'big:gpus=64,instances=0'], { VGPUCTL_STATE_DIR: state.dir });
-      assert.equal(written.status, 0, written.stderr);
-      const child = spawn(process.execPath, [new URL('../../../bin/vgpuctl', import.meta.url).pathname, '--root', tree, 'define', '--type', 'T4-1B', '--count', '1024', '--auto'], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', VGPUCTL_FROM_SOURCE: '1', VGPUCTL_PCI_IDS: fixturePath('pci.ids') },
-        stdio: 'ignore',
+      const written = await runCli(['emulate', 'write-tree', tree, '--scenario', 'big:gpus=64,instances=0'], {
+        VGPUCTL_STATE_DIR: state.dir,
       });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      assert.equal(written.status, 0, written.stderr);
+      const child = spawn(
+        process.execPath,
+        [
+          new URL('../../../bin/vgpuctl', import.meta.url).pathname,
+          '--root',
+          tree,
+          'define',
+          '--type',
+          'T4-1B',
+          '--count',
+          '1024',
+          '--auto',
+        ],
+        {
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            VGPUCTL_FROM_SOURCE: '1',
+            VGPUCTL_PCI_IDS: fixturePath('pci.ids'),
+          },
+          stdio: 'ignore',
+        },
+      );
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      );
       const files = async () => {
         const parents = await readdir(join(tree, 'etc/mdevctl.d')).catch(() => [] as string[]);
-        const names = await Promise.all(parents.map(async (p) => (await readdir(join(tree, 'etc/mdevctl.d', p))).map((n) => join(tree, 'etc/mdevctl.d', p, n))));
+        const names = await Promise.all(
+          parents.map(async (p) =>
+            (await readdir(join(tree, 'etc/mdevctl.d', p))).map((n) => join(tree, 'etc/mdevctl.d', p, n)),
+          ),
+        );
         return names.flat();
       };
       let seen = 0;
@@ -197,7 +264,11 @@ describe('crash safety', () => {
       assert.ok(left.length >= 100 && left.length < 1024, `${left.length} definitions on disk`);
       for (const file of left) {
         assert.match(file, /\/[0-9a-f-]{36}$/);
-        assert.deepEqual(parseMdevctlConfig(await readFile(file, 'utf8')), { mdevType: 'nvidia-222', start: 'auto', attrs: [] }, file);
+        assert.deepEqual(
+          parseMdevctlConfig(await readFile(file, 'utf8')),
+          { mdevType: 'nvidia-222', start: 'auto', attrs: [] },
+          file,
+        );
       }
       // The killed process's lock is stale: the next invocation takes it over and works.
       const lock = await readFile(join(tree, 'run/vgpuctl/lock/owner'), 'utf8').catch(() => '');

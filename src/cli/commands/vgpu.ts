@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Option } from '@commander-js/extra-typings';
-import { VgpuctlError } from '../../core/errors.ts';
-import { EXIT_CODES } from '../../core/errors.ts';
+import { EXIT_CODES, VgpuctlError } from '../../core/errors.ts';
 import { renderPlanAsShell } from '../../core/plan.ts';
 import { discover } from '../../discovery/discover.ts';
 import type { Applied, VgpuDeps } from '../../ops/vgpu/apply.ts';
@@ -82,11 +81,18 @@ export async function createCommand(context: CommandContext, request: CreateVgpu
 }
 
 /** `vgpuctl remove` and `vgpuctl stop`. */
-export async function removeCommand(context: CommandContext, ids: string[], verb: 'remove' | 'stop'): Promise<CommandResult> {
+export async function removeCommand(
+  context: CommandContext,
+  ids: string[],
+  verb: 'remove' | 'stop',
+): Promise<CommandResult> {
   const applied = await removeVgpus(vgpuDeps(context), ids, verb);
   if (!applied.executed) return dryRun(applied);
   const past = verb === 'remove' ? 'Removed' : 'Stopped';
-  return { data: { [verb === 'remove' ? 'removed' : 'stopped']: ids }, text: ids.map((id) => `${past} vGPU ${id}`).join('\n') };
+  return {
+    data: { [verb === 'remove' ? 'removed' : 'stopped']: ids },
+    text: ids.map((id) => `${past} vGPU ${id}`).join('\n'),
+  };
 }
 
 /** `vgpuctl vgpus`. */
@@ -98,7 +104,10 @@ export async function vgpusCommand(
   let entries = all;
   if (options.gpu !== undefined) {
     const target = resolveGpu(vgpuHosts(inventory), options.gpu, 'list vGPUs');
-    entries = entries.filter((e) => e.gpu === target.host.gpu && (target.only === undefined || e.parent === target.only || e.id === target.only));
+    entries = entries.filter(
+      (e) =>
+        e.gpu === target.host.gpu && (target.only === undefined || e.parent === target.only || e.id === target.only),
+    );
   }
   if (options.format === 'mdevctl') {
     const json = mdevctlListJson(entries, options.defined === true);
@@ -116,9 +125,13 @@ export async function defineCommand(
 ): Promise<CommandResult> {
   const { type } = request;
   if (ids.length > 0 && type !== undefined) {
-    throw new VgpuctlError('USAGE', 'Cannot define vGPUs: give either running vGPUs to persist or --type for new ones, not both', {
-      hint: 'vgpuctl define UUID... | vgpuctl define --type TYPE [--gpu GPU] [--count N]',
-    });
+    throw new VgpuctlError(
+      'USAGE',
+      'Cannot define vGPUs: give either running vGPUs to persist or --type for new ones, not both',
+      {
+        hint: 'vgpuctl define UUID... | vgpuctl define --type TYPE [--gpu GPU] [--count N]',
+      },
+    );
   }
   if (ids.length === 0 && type === undefined) {
     throw new VgpuctlError('USAGE', 'Cannot define vGPUs: no --type and no running vGPU named', {
@@ -138,7 +151,11 @@ export async function defineCommand(
 }
 
 /** `vgpuctl undefine`. */
-export async function undefineCommand(context: CommandContext, ids: string[], gpu: string | undefined): Promise<CommandResult> {
+export async function undefineCommand(
+  context: CommandContext,
+  ids: string[],
+  gpu: string | undefined,
+): Promise<CommandResult> {
   const applied = await undefineVgpus(vgpuDeps(context), { ids, gpu });
   if (!applied.executed) return dryRun(applied);
   return { data: { undefined: ids }, text: ids.map((id) => `Undefined vGPU ${id}`).join('\n') };
@@ -155,7 +172,11 @@ export async function modifyCommand(context: CommandContext, request: ModifyVgpu
 }
 
 /** `vgpuctl start ID...`. */
-export async function startCommand(context: CommandContext, ids: string[], gpu: string | undefined): Promise<CommandResult> {
+export async function startCommand(
+  context: CommandContext,
+  ids: string[],
+  gpu: string | undefined,
+): Promise<CommandResult> {
   const applied = await startVgpus(vgpuDeps(context), { ids, gpu });
   if (!applied.executed) return dryRun(applied);
   const lines = [
@@ -169,7 +190,10 @@ export async function startCommand(context: CommandContext, ids: string[], gpu: 
 }
 
 /** `vgpuctl start --all-auto [--wait SECONDS]`. */
-export async function startAllAutoCommand(context: CommandContext, waitSeconds: number): Promise<CommandResult<AutostartReport>> {
+export async function startAllAutoCommand(
+  context: CommandContext,
+  waitSeconds: number,
+): Promise<CommandResult<AutostartReport>> {
   const report = await startAllAuto(vgpuDeps(context), { waitSeconds });
   const failed = report.outcomes.some((o) => o.status === 'failed');
   const text = renderAutostart(report.outcomes, report.waitedMs);
@@ -184,9 +208,13 @@ export async function startAllAutoCommand(context: CommandContext, waitSeconds: 
 function wholeNumber(option: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text.trim()) || Number(text) < min) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot use ${option} "${text}": expected a whole number of at least ${min}`, {
-      hint: `For example ${option} ${Math.max(min, 1)}`,
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot use ${option} "${text}": expected a whole number of at least ${min}`,
+      {
+        hint: `For example ${option} ${Math.max(min, 1)}`,
+      },
+    );
   }
   return Number(text);
 }
@@ -195,7 +223,9 @@ function wholeNumber(option: string, text: string | undefined, min: number): num
 function parseAttr(text: string): [string, string] {
   const at = text.indexOf('=');
   if (at <= 0) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot use --attr "${text}": expected NAME=VALUE`, { hint: 'For example --attr vendor/foo=1' });
+    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot use --attr "${text}": expected NAME=VALUE`, {
+      hint: 'For example --attr vendor/foo=1',
+    });
   }
   return [text.slice(0, at), text.slice(at + 1)];
 }
@@ -211,9 +241,13 @@ function startMode(auto: boolean | undefined, manual: boolean | undefined): Star
 
 function gpuOption(gpu: string | undefined, parent: string | undefined): string | undefined {
   if (gpu !== undefined && parent !== undefined && gpu !== parent) {
-    throw new VgpuctlError('USAGE', `Cannot use --gpu "${gpu}" with --parent "${parent}": --parent is another name for --gpu`, {
-      hint: 'Give one of them',
-    });
+    throw new VgpuctlError(
+      'USAGE',
+      `Cannot use --gpu "${gpu}" with --parent "${parent}": --parent is another name for --gpu`,
+      {
+        hint: 'Give one of them',
+      },
+    );
   }
   return gpu ?? parent;
 }
@@ -222,7 +256,9 @@ function gpuOption(gpu: string | undefined, parent: string | undefined): string 
 export const vgpuCommandModule: CommandModule = (program, cli) => {
   program
     .command('create')
-    .description('create vGPUs of a type (mdev or NVIDIA vendor-VFIO), on a GPU or wherever they fit; prints their UUIDs or VF addresses')
+    .description(
+      'create vGPUs of a type (mdev or NVIDIA vendor-VFIO), on a GPU or wherever they fit; prints their UUIDs or VF addresses',
+    )
     .requiredOption('--type <type>', 'type id (nvidia-222), NVIDIA number (222) or name (GRID T4-1B, T4-1B)')
     .option('--gpu <gpu>', 'GPU PCI address, VF address, or mdev parent name (e.g. nvidia)')
     .option('--parent <gpu>', 'same as --gpu (mdevctl spelling)')
@@ -250,12 +286,23 @@ export const vgpuCommandModule: CommandModule = (program, cli) => {
     .description('list running and defined vGPUs with their state')
     .option('--gpu <gpu>', 'only this GPU or mdev parent')
     .option('--defined', 'only defined vGPUs (with --format mdevctl: as "mdevctl list --defined --dumpjson")')
-    .addOption(new Option('--format <format>', 'table, or mdevctl for "mdevctl list --dumpjson" JSON').choices(['table', 'mdevctl'] as const))
-    .action((options) => cli.withHost((context) => vgpusCommand(context, { gpu: options.gpu, format: options.format, defined: options.defined })));
+    .addOption(
+      new Option('--format <format>', 'table, or mdevctl for "mdevctl list --dumpjson" JSON').choices([
+        'table',
+        'mdevctl',
+      ] as const),
+    )
+    .action((options) =>
+      cli.withHost((context) =>
+        vgpusCommand(context, { gpu: options.gpu, format: options.format, defined: options.defined }),
+      ),
+    );
 
   program
     .command('define')
-    .description('define persistent vGPUs (mdev: in /etc/mdevctl.d, shared with mdevctl); or make running vGPUs persistent')
+    .description(
+      'define persistent vGPUs (mdev: in /etc/mdevctl.d, shared with mdevctl); or make running vGPUs persistent',
+    )
     .argument('[id...]', 'running vGPUs to make persistent (UUIDs or VF addresses)')
     .option('--type <type>', 'type of new vGPUs: id, NVIDIA number or name')
     .option('--gpu <gpu>', 'GPU PCI address, VF address, or mdev parent name')
@@ -263,7 +310,12 @@ export const vgpuCommandModule: CommandModule = (program, cli) => {
     .option('--uuid <uuid>', 'UUID of an mdev vGPU (repeat for several)', collect, [] as string[])
     .option('--count <n>', 'how many')
     .option('--auto', 'start at boot ("vgpuctl start --all-auto", mdevctl\'s udev rule)')
-    .option('--attr <name=value>', 'mdev attribute written after creation (repeat; kept in order)', collect, [] as string[])
+    .option(
+      '--attr <name=value>',
+      'mdev attribute written after creation (repeat; kept in order)',
+      collect,
+      [] as string[],
+    )
     .option('--start', 'start them now as well')
     .option('--force', 'define on an mdev parent that is absent now (needs --gpu and a type id)')
     .action((ids, options) =>
@@ -287,7 +339,9 @@ export const vgpuCommandModule: CommandModule = (program, cli) => {
     .argument('<id...>', 'UUIDs or VF addresses')
     .option('--gpu <gpu>', 'only the definition under this parent')
     .option('--parent <gpu>', 'same as --gpu')
-    .action((ids, options) => cli.withHost((context) => undefineCommand(context, ids, gpuOption(options.gpu, options.parent))));
+    .action((ids, options) =>
+      cli.withHost((context) => undefineCommand(context, ids, gpuOption(options.gpu, options.parent))),
+    );
 
   program
     .command('start')
@@ -301,12 +355,16 @@ export const vgpuCommandModule: CommandModule = (program, cli) => {
       cli.withHost((context) => {
         if (options.allAuto === true) {
           if (ids.length > 0) {
-            throw new VgpuctlError('USAGE', 'Cannot start vGPUs: give ids or --all-auto, not both', { hint: 'vgpuctl start --all-auto --wait 120' });
+            throw new VgpuctlError('USAGE', 'Cannot start vGPUs: give ids or --all-auto, not both', {
+              hint: 'vgpuctl start --all-auto --wait 120',
+            });
           }
           return startAllAutoCommand(context, wholeNumber('--wait', options.wait, 0) ?? 0);
         }
         if (options.wait !== undefined) {
-          throw new VgpuctlError('USAGE', 'Cannot use --wait without --all-auto', { hint: 'vgpuctl start --all-auto --wait 120' });
+          throw new VgpuctlError('USAGE', 'Cannot use --wait without --all-auto', {
+            hint: 'vgpuctl start --all-auto --wait 120',
+          });
         }
         return startCommand(context, ids, gpuOption(options.gpu, options.parent));
       }),
@@ -336,7 +394,9 @@ export const vgpuCommandModule: CommandModule = (program, cli) => {
       cli.withHost((context) => {
         const index = wholeNumber('--index', options.index, 0);
         if (options.addattr !== undefined && options.value === undefined) {
-          throw new VgpuctlError('USAGE', `Cannot add attribute "${options.addattr}": --value is missing`, { hint: '--addattr NAME --value VALUE' });
+          throw new VgpuctlError('USAGE', `Cannot add attribute "${options.addattr}": --value is missing`, {
+            hint: '--addattr NAME --value VALUE',
+          });
         }
         if (options.addattr !== undefined && options.delattr === true) {
           throw new VgpuctlError('USAGE', 'Cannot use --addattr and --delattr together', { hint: 'Run modify twice' });
@@ -346,7 +406,8 @@ export const vgpuCommandModule: CommandModule = (program, cli) => {
           gpu: gpuOption(options.gpu, options.parent),
           type: options.type,
           start: startMode(options.auto, options.manual),
-          addAttr: options.addattr === undefined ? undefined : { name: options.addattr, value: options.value ?? '', index },
+          addAttr:
+            options.addattr === undefined ? undefined : { name: options.addattr, value: options.value ?? '', index },
           delAttr: options.delattr === true ? { index } : undefined,
           force: options.force,
         });

@@ -3,7 +3,10 @@ import type { VgpuEntry } from '../../ops/vgpu/list-vgpus.ts';
 import { renderTable } from './table.ts';
 
 /** mdevctl's `list --dumpjson`: `[]`, or one object of parents, each a list of `{uuid: definition}`. */
-export type MdevctlListJson = Record<string, Record<string, { mdev_type: string; start: string; attrs: Record<string, string>[] }>[]>[];
+export type MdevctlListJson = Record<
+  string,
+  Record<string, { mdev_type: string; start: string; attrs: Record<string, string>[] }>[]
+>[];
 
 /**
  * The mdev entries in the shape of Debian mdevctl 1.2.0's `list --dumpjson` (running ones)
@@ -11,7 +14,10 @@ export type MdevctlListJson = Record<string, Record<string, { mdev_type: string;
  */
 export function mdevctlListJson(entries: readonly VgpuEntry[], defined: boolean): MdevctlListJson {
   const chosen = entries.filter(
-    (e) => e.mechanism === 'mdev' && e.type !== null && (defined ? e.definition !== null && e.state !== 'invalid' : e.state === 'running'),
+    (e) =>
+      e.mechanism === 'mdev' &&
+      e.type !== null &&
+      (defined ? e.definition !== null && e.state !== 'invalid' : e.state === 'running'),
   );
   if (chosen.length === 0) return [];
   const byParent = new Map<string, VgpuEntry[]>();
@@ -24,7 +30,11 @@ export function mdevctlListJson(entries: readonly VgpuEntry[], defined: boolean)
         (byParent.get(parent) ?? [])
           .sort((a, b) => (a.id < b.id ? -1 : 1))
           .map((e) => ({
-            [e.id]: { mdev_type: e.type ?? '', start: e.start ?? 'manual', attrs: e.attrs.map(([name, value]) => ({ [name]: value })) },
+            [e.id]: {
+              mdev_type: e.type ?? '',
+              start: e.start ?? 'manual',
+              attrs: e.attrs.map(([name, value]) => ({ [name]: value })),
+            },
           })),
       ]),
     ),
@@ -42,7 +52,9 @@ export function renderVgpuList(entries: readonly VgpuEntry[]): string {
     { header: 'STATE', value: (e) => e.state },
     { header: 'DEFINED', value: (e) => (e.state === 'invalid' ? 'invalid' : (e.start ?? 'no')) },
   ]);
-  const problems = entries.filter((e) => e.problem !== null).map((e) => `${e.id}: ${e.definition ?? ''}${e.definition === null ? '' : ': '}${e.problem}`);
+  const problems = entries
+    .filter((e) => e.problem !== null)
+    .map((e) => `${e.id}: ${e.definition ?? ''}${e.definition === null ? '' : ': '}${e.problem}`);
   return problems.length === 0 ? table : `${table}\n\nProblems:\n${problems.map((p) => `  ${p}`).join('\n')}`;
 }
 

@@ -13,7 +13,11 @@ export function renderVgpuTypes(types: readonly VgpuType[], notes: readonly stri
           { header: 'GPU', value: (t) => t.gpu },
           { header: 'TYPE', value: (t) => t.id },
           { header: 'NAME', value: (t) => t.name ?? '-' },
-          { header: 'FRAMEBUFFER', value: (t) => (t.framebufferMiB === null ? '-' : formatMiB(t.framebufferMiB)), align: 'right' },
+          {
+            header: 'FRAMEBUFFER',
+            value: (t) => (t.framebufferMiB === null ? '-' : formatMiB(t.framebufferMiB)),
+            align: 'right',
+          },
           { header: 'HEADS', value: (t) => dash(t.heads), align: 'right' },
           { header: 'MAX RES', value: (t) => dash(t.maxResolution) },
           { header: 'FPS', value: (t) => (t.frameRateLimit === 0 ? 'any' : dash(t.frameRateLimit)), align: 'right' },

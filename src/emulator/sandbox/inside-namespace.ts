@@ -40,6 +40,8 @@ export async function runInsideNamespace(
   }
 
   const fuse = await mountFuse(kernelFuseBackend(kernel), root, { fsName: `vgpuctl-${kernel.scenario.name}` });
+  // Any accepted write may change what cached attributes show; drop the kernel's copies.
+  const stopInvalidating = kernel.onWrite(() => void fuse.invalidateData());
   const overlays: string[] = [];
   const bind = async (source: string, target: string) => {
     await mountCommand(['mount', '--bind', source, target], `binding ${source} over ${target}`);
@@ -57,6 +59,7 @@ export async function runInsideNamespace(
     for (const target of overlays.reverse()) {
       await mountCommand(['umount', '-l', target], `unmounting ${target}`).catch(() => {});
     }
+    stopInvalidating();
     await fuse.unmount();
   }
 }

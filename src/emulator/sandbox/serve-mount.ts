@@ -48,6 +48,7 @@ export async function serveMount(
   }
   const kernel = emulator.kernel;
   const mount = await mountFuse(kernelFuseBackend(kernel), mountpoint, { fsName: `vgpuctl-${kernel.scenario.name}` });
+  const stopInvalidating = kernel.onWrite(() => void mount.invalidateData());
   log(`serving emulated host "${kernel.scenario.name}" at ${mountpoint} (Ctrl-C or SIGTERM to stop)`);
   const stoppedBy = await new Promise<'signal' | 'unmount'>((done) => {
     if (stop.aborted) done('signal');
@@ -55,6 +56,7 @@ export async function serveMount(
     void mount.closed.then(() => done('unmount'));
   });
   const requests = mount.stats().requests ?? 0;
+  stopInvalidating();
   await mount.unmount();
   return { mountpoint, scenario: kernel.scenario.name, requests, stoppedBy };
 }

@@ -9,7 +9,9 @@ import type { VgpuDeps } from './apply.ts';
 
 /** A booted emulated host of a built-in scenario, or of a scenario given as data. */
 export function emulated(scenario: string | ScenarioInput): { kernel: EmulatedKernel; host: EmulatedHost } {
-  const kernel = EmulatedKernel.boot(typeof scenario === 'string' ? resolveScenario({ name: scenario }) : Scenario.parse(scenario));
+  const kernel = EmulatedKernel.boot(
+    typeof scenario === 'string' ? resolveScenario({ name: scenario }) : Scenario.parse(scenario),
+  );
   return { kernel, host: new EmulatedHost(kernel) };
 }
 

@@ -88,9 +88,13 @@ export async function applyVgpuPlan<T>(
         const [after, afterDefinitions] = await Promise.all([deps.discover(), readDefinitions(deps.host)]);
         const problem = options.verify(after, afterDefinitions, result);
         if (problem !== undefined) {
-          throw new VgpuctlError('SYSFS_WRITE_FAILED', `Cannot ${plan.action}: the kernel accepted every write, but ${problem}`, {
-            hint: 'Run "vgpuctl vgpus" to see the current state; the driver may have refused the vGPU after creating it (see dmesg)',
-          });
+          throw new VgpuctlError(
+            'SYSFS_WRITE_FAILED',
+            `Cannot ${plan.action}: the kernel accepted every write, but ${problem}`,
+            {
+              hint: 'Run "vgpuctl vgpus" to see the current state; the driver may have refused the vGPU after creating it (see dmesg)',
+            },
+          );
         }
       }
       return { plan, result, executed: true, report, attempts: attempt };

@@ -25,7 +25,11 @@ function clock(onSleep: (call: number, now: number) => Promise<void> = async () 
 }
 
 async function defineAuto(host: EmulatedHost, type: string, count: number, gpu?: string) {
-  const applied = await defineVgpus(depsFor(host), { type, count, start: 'auto', ...(gpu === undefined ? {} : { gpu }) }, uuidSequence());
+  const applied = await defineVgpus(
+    depsFor(host),
+    { type, count, start: 'auto', ...(gpu === undefined ? {} : { gpu }) },
+    uuidSequence(),
+  );
   return applied.result.map((d) => (d.kind === 'mdev' ? d.uuid : d.vf));
 }
 
@@ -33,7 +37,11 @@ describe('startAllAuto()', () => {
   test('starts every autostart definition and reports each; manual ones are left alone', async () => {
     const { host } = emulated('lab');
     const auto = await defineAuto(host, 'T4-1B', 2);
-    await defineVgpus(depsFor(host), { type: 'T4-1B', uuids: ['aaaaaaaa-0000-4000-8000-000000000001'] }, uuidSequence(9));
+    await defineVgpus(
+      depsFor(host),
+      { type: 'T4-1B', uuids: ['aaaaaaaa-0000-4000-8000-000000000001'] },
+      uuidSequence(9),
+    );
     const report = await startAllAuto(depsFor(host), { waitSeconds: 0 });
     assert.deepEqual(
       report.outcomes.map((o) => [o.id, o.status]),
@@ -81,7 +89,11 @@ describe('startAllAuto()', () => {
   test('gives up after --wait and says what it waited for; the others still start', async () => {
     const { host } = emulated('lab');
     const [t4] = await defineAuto(host, 'T4-1B', 1);
-    await defineVgpus(depsFor(host), { type: 'nvidia-63', gpu: '0000:5e:00.0', start: 'auto', force: true }, uuidSequence(40));
+    await defineVgpus(
+      depsFor(host),
+      { type: 'nvidia-63', gpu: '0000:5e:00.0', start: 'auto', force: true },
+      uuidSequence(40),
+    );
     const c = clock();
     const report = await startAllAuto(depsFor(host, { sleep: c.sleep, now: c.now }), { waitSeconds: 10 });
     assert.deepEqual(
@@ -125,7 +137,10 @@ describe('startAllAuto()', () => {
     await defineAuto(host, 'T4-1B', 2);
     const report = await startAllAuto(depsFor(host, { dryRun: true }), { waitSeconds: 120 });
     assert.equal(report.plan?.steps.length, 2);
-    assert.deepEqual((await listAllVgpus(depsFor(host))).entries.map((e) => e.state), ['stopped', 'stopped']);
+    assert.deepEqual(
+      (await listAllVgpus(depsFor(host))).entries.map((e) => e.state),
+      ['stopped', 'stopped'],
+    );
   });
 });
 
@@ -136,7 +151,10 @@ describe('startVgpus()', () => {
     await host.write('/sys/bus/pci/drivers/nvidia/unbind', T4);
     await assert.rejects(
       startVgpus(depsFor(host), { ids: [id as string] }),
-      (e) => isVgpuctlError(e) && e.code === 'DEVICE_NOT_FOUND' && /mdev parent 0000:3b:00.0 is not registered/.test(e.message),
+      (e) =>
+        isVgpuctlError(e) &&
+        e.code === 'DEVICE_NOT_FOUND' &&
+        /mdev parent 0000:3b:00.0 is not registered/.test(e.message),
     );
   });
 

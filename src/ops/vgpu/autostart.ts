@@ -100,7 +100,8 @@ export async function startAllAuto(deps: VgpuDeps, options: { waitSeconds: numbe
             const lost = (races.get(key) ?? 0) + 1;
             races.set(key, lost);
             // Another invocation changed the host under us: judge again against fresh discovery.
-            if (lostRace(error) && lost < RACE_ATTEMPTS) waiting.set(key, { definition, reason: 'lost a race; retrying' });
+            if (lostRace(error) && lost < RACE_ATTEMPTS)
+              waiting.set(key, { definition, reason: 'lost a race; retrying' });
             else outcome('failed', (error as Error).message);
           }
           break;
@@ -116,7 +117,9 @@ export async function startAllAuto(deps: VgpuDeps, options: { waitSeconds: numbe
           afterMs: now() - began,
         });
       }
-      const outcomes = [...settled.values()].sort((a, b) => (a.parent < b.parent ? -1 : a.parent > b.parent ? 1 : a.id < b.id ? -1 : 1));
+      const outcomes = [...settled.values()].sort((a, b) =>
+        a.parent < b.parent ? -1 : a.parent > b.parent ? 1 : a.id < b.id ? -1 : 1,
+      );
       return {
         outcomes,
         plan: deps.dryRun ? { action: 'start every autostart vGPU that can start now', steps: dryRunSteps } : null,

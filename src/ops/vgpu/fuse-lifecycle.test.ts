@@ -12,12 +12,24 @@ import { fixturePath, tempDir } from '../../../test/helpers/fixtures.ts';
 import { sandboxUnavailable } from '../../emulator/sandbox/test-capabilities.ts';
 import { FsHost } from '../../host/fs-host.ts';
 import { depsFor, uuidSequence } from './_test-hosts.ts';
-import { createVgpus, defineRunningVgpus, defineVgpus, listAllVgpus, removeVgpus, startVgpus, undefineVgpus } from './lifecycle.ts';
+import {
+  createVgpus,
+  defineRunningVgpus,
+  defineVgpus,
+  listAllVgpus,
+  removeVgpus,
+  startVgpus,
+  undefineVgpus,
+} from './lifecycle.ts';
 
 const BIN = new URL('../../../bin/vgpuctl', import.meta.url).pathname;
 
 /** Serves `scenario` at `dir` until the returned stop() (SIGTERM; the server saves and unmounts). */
-async function serve(dir: string, scenario: string, stateDir: string): Promise<{ stop: () => Promise<number | null>; child: ChildProcess }> {
+async function serve(
+  dir: string,
+  scenario: string,
+  stateDir: string,
+): Promise<{ stop: () => Promise<number | null>; child: ChildProcess }> {
   const child = spawn(process.execPath, [BIN, 'emulate', 'mount', dir, '--scenario', scenario], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -84,8 +96,15 @@ describe('vGPU lifecycle through FsHost on a FUSE-mounted emulated host', { skip
         await removeVgpus(deps, [a, b]);
         // Defining new vGPUs takes the lock (mkdir under /run) and writes atomically (rename).
         if (c.setup === undefined) {
-          const defined = await defineVgpus(deps, { type: c.type, gpu: c.gpu, count: 1, startNow: true }, uuidSequence(50));
-          await removeVgpus(deps, defined.result.map((d) => (d.kind === 'mdev' ? d.uuid : d.vf)));
+          const defined = await defineVgpus(
+            deps,
+            { type: c.type, gpu: c.gpu, count: 1, startNow: true },
+            uuidSequence(50),
+          );
+          await removeVgpus(
+            deps,
+            defined.result.map((d) => (d.kind === 'mdev' ? d.uuid : d.vf)),
+          );
           await undefineVgpus(deps, { ids: defined.result.map((d) => (d.kind === 'mdev' ? d.uuid : d.vf)) });
         }
         assert.deepEqual((await listAllVgpus(deps)).entries, []);

@@ -8,7 +8,16 @@ import { isVgpuctlError } from '../../core/errors.ts';
 import type { ScenarioInput } from '../../emulator/scenario/schema.ts';
 import { readDefinitions } from '../../store/definitions.ts';
 import { depsFor, emulated, L40S, uuidSequence } from './_test-hosts.ts';
-import { createVgpus, defineRunningVgpus, defineVgpus, listAllVgpus, modifyVgpu, removeVgpus, startVgpus, undefineVgpus } from './lifecycle.ts';
+import {
+  createVgpus,
+  defineRunningVgpus,
+  defineVgpus,
+  listAllVgpus,
+  modifyVgpu,
+  removeVgpus,
+  startVgpus,
+  undefineVgpus,
+} from './lifecycle.ts';
 import { listVgpuTypes } from './list-types.ts';
 
 interface Case {
@@ -22,8 +31,22 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'lab: Tesla T4, classic mdev', scenario: 'lab', type: 'T4-1B', gpu: '0000:3b:00.0', typeId: 'nvidia-222', mechanism: 'mdev' },
-  { name: 'lab: Intel GVT-g', scenario: 'lab', type: 'i915-GVTg_V5_8', gpu: '0000:00:02.0', typeId: 'i915-GVTg_V5_8', mechanism: 'mdev' },
+  {
+    name: 'lab: Tesla T4, classic mdev',
+    scenario: 'lab',
+    type: 'T4-1B',
+    gpu: '0000:3b:00.0',
+    typeId: 'nvidia-222',
+    mechanism: 'mdev',
+  },
+  {
+    name: 'lab: Intel GVT-g',
+    scenario: 'lab',
+    type: 'i915-GVTg_V5_8',
+    gpu: '0000:00:02.0',
+    typeId: 'i915-GVTg_V5_8',
+    mechanism: 'mdev',
+  },
   {
     name: 'lab: L40S, vendor-VFIO (VFs enabled through sysfs)',
     scenario: 'lab',
@@ -35,10 +58,24 @@ const CASES: Case[] = [
     typeId: 'nvidia-1148',
     mechanism: 'vendor-vfio',
   },
-  { name: 'kubevirt-t4: virtual parent "nvidia"', scenario: 'kubevirt-t4', type: 'T4-2B', gpu: 'nvidia', typeId: 'nvidia-223', mechanism: 'mdev' },
+  {
+    name: 'kubevirt-t4: virtual parent "nvidia"',
+    scenario: 'kubevirt-t4',
+    type: 'T4-2B',
+    gpu: 'nvidia',
+    typeId: 'nvidia-223',
+    mechanism: 'mdev',
+  },
   { name: 'samples: mtty', scenario: 'samples', type: 'mtty-2', gpu: 'mtty', typeId: 'mtty-2', mechanism: 'mdev' },
   { name: 'samples: mdpy', scenario: 'samples', type: 'mdpy-vga', gpu: 'mdpy', typeId: 'mdpy-vga', mechanism: 'mdev' },
-  { name: 'samples: mbochs', scenario: 'samples', type: 'mbochs-small', gpu: 'mbochs', typeId: 'mbochs-small', mechanism: 'mdev' },
+  {
+    name: 'samples: mbochs',
+    scenario: 'samples',
+    type: 'mbochs-small',
+    gpu: 'mbochs',
+    typeId: 'mbochs-small',
+    mechanism: 'mdev',
+  },
 ];
 
 describe('vGPU lifecycle on the emulated kernel', () => {
@@ -48,7 +85,8 @@ describe('vGPU lifecycle on the emulated kernel', () => {
       await c.setup?.(host);
       const deps = depsFor(host);
       const newUuid = uuidSequence();
-      const available = async () => listVgpuTypes(await deps.discover()).find((t) => t.gpu === c.gpu && t.id === c.typeId)?.availableInstances;
+      const available = async () =>
+        listVgpuTypes(await deps.discover()).find((t) => t.gpu === c.gpu && t.id === c.typeId)?.availableInstances;
       const before = await available();
 
       // create 2, listed as running and not defined
@@ -94,7 +132,11 @@ describe('vGPU lifecycle on the emulated kernel', () => {
   test('define --start with --auto writes mdevctl files and starts them in one plan', async () => {
     const { host } = emulated('lab');
     const deps = depsFor(host);
-    const applied = await defineVgpus(deps, { type: 'T4-1B', count: 3, start: 'auto', startNow: true, attrs: [] }, uuidSequence());
+    const applied = await defineVgpus(
+      deps,
+      { type: 'T4-1B', count: 3, start: 'auto', startNow: true, attrs: [] },
+      uuidSequence(),
+    );
     assert.equal(applied.result.length, 3);
     const definitions = await readDefinitions(host);
     assert.equal(definitions.mdev.length, 3);
@@ -136,7 +178,10 @@ describe('vGPU lifecycle on the emulated kernel', () => {
   test('a definition plan that fails while starting leaves no definition file behind', async () => {
     const { kernel, host } = emulated('lab');
     kernel.injectFault({ afterWrites: 1, errno: 'EIO', pathIncludes: '/create' });
-    await assert.rejects(defineVgpus(depsFor(host), { type: 'T4-1B', count: 3, startNow: true }, uuidSequence()), /EIO/);
+    await assert.rejects(
+      defineVgpus(depsFor(host), { type: 'T4-1B', count: 3, startNow: true }, uuidSequence()),
+      /EIO/,
+    );
     // (An empty /etc/mdevctl.d/<parent> may remain, as mdevctl's undefine leaves it.)
     assert.deepEqual(await readDefinitions(host), { mdev: [], vendorVfio: [], problems: [] });
   });
@@ -161,7 +206,10 @@ describe('vGPU lifecycle on the emulated kernel', () => {
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(fulfilled.length, 1);
     assert.equal(rejected.length, 1);
-    assert.ok(isVgpuctlError(rejected[0]?.reason) && rejected[0].reason.code === 'VGPU_CAPACITY_EXHAUSTED', String(rejected[0]?.reason));
+    assert.ok(
+      isVgpuctlError(rejected[0]?.reason) && rejected[0].reason.code === 'VGPU_CAPACITY_EXHAUSTED',
+      String(rejected[0]?.reason),
+    );
     assert.equal((await listAllVgpus(deps)).entries.length, 5);
   });
 
@@ -178,7 +226,11 @@ describe('vGPU lifecycle on the emulated kernel', () => {
 
   test('a dry run plans and changes nothing', async () => {
     const { host } = emulated('lab');
-    const applied = await defineVgpus(depsFor(host, { dryRun: true }), { type: 'T4-1B', count: 2, startNow: true }, uuidSequence());
+    const applied = await defineVgpus(
+      depsFor(host, { dryRun: true }),
+      { type: 'T4-1B', count: 2, startNow: true },
+      uuidSequence(),
+    );
     assert.equal(applied.executed, false);
     assert.deepEqual(
       applied.plan.steps.map((s) => s.kind),
@@ -195,10 +247,16 @@ describe('vGPU lifecycle on the emulated kernel', () => {
     await host.writeFile(`/etc/mdevctl.d/0000:3b:00.0/${uuid}`, '{"mdev_type": "nvidia-2');
     const deps = depsFor(host);
     for (const run of [() => startVgpus(deps, { ids: [uuid] }), () => modifyVgpu(deps, { id: uuid, start: 'auto' })]) {
-      await assert.rejects(run(), (e) => isVgpuctlError(e) && e.code === 'DEFINITION_INVALID' && /is invalid: not valid JSON/.test(e.message));
+      await assert.rejects(
+        run(),
+        (e) => isVgpuctlError(e) && e.code === 'DEFINITION_INVALID' && /is invalid: not valid JSON/.test(e.message),
+      );
     }
     assert.equal((await listAllVgpus(deps)).entries[0]?.state, 'invalid');
-    assert.deepEqual((await listAllVgpus(deps)).inventory.gpus.find((g) => g.address === '0000:3b:00.0')?.mdev?.instances, []);
+    assert.deepEqual(
+      (await listAllVgpus(deps)).inventory.gpus.find((g) => g.address === '0000:3b:00.0')?.mdev?.instances,
+      [],
+    );
     await undefineVgpus(deps, { ids: [uuid] });
     assert.deepEqual((await listAllVgpus(deps)).entries, []);
   });

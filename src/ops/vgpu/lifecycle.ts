@@ -21,7 +21,11 @@ import { planStartVgpus } from './plan-start.ts';
 import { verifyCreated, verifyDefined, verifyGone } from './verify.ts';
 
 /** Creates transient vGPUs; mdev UUIDs not given come from `newUuid`. */
-export function createVgpus(deps: VgpuDeps, request: CreateVgpusRequest, newUuid: () => string): Promise<Applied<CreatedVgpus>> {
+export function createVgpus(
+  deps: VgpuDeps,
+  request: CreateVgpusRequest,
+  newUuid: () => string,
+): Promise<Applied<CreatedVgpus>> {
   return applyVgpuPlan(
     deps,
     (inventory, definitions) => {
@@ -33,14 +37,22 @@ export function createVgpus(deps: VgpuDeps, request: CreateVgpusRequest, newUuid
 }
 
 /** Removes (or stops) running vGPUs by UUID or VF address; definitions stay. */
-export function removeVgpus(deps: VgpuDeps, ids: string[], verb: 'remove' | 'stop' = 'remove'): Promise<Applied<string[]>> {
+export function removeVgpus(
+  deps: VgpuDeps,
+  ids: string[],
+  verb: 'remove' | 'stop' = 'remove',
+): Promise<Applied<string[]>> {
   return applyVgpuPlan(deps, (inventory) => ({ plan: planRemoveVgpus(inventory, { ids }, verb), result: ids }), {
     verify: (inventory) => verifyGone(inventory, ids),
   });
 }
 
 /** Defines new vGPUs (with `startNow`, starts them in the same plan), under the definitions lock. */
-export function defineVgpus(deps: VgpuDeps, request: DefineVgpusRequest, newUuid: () => string): Promise<Applied<DefinedVgpu[]>> {
+export function defineVgpus(
+  deps: VgpuDeps,
+  request: DefineVgpusRequest,
+  newUuid: () => string,
+): Promise<Applied<DefinedVgpu[]>> {
   return applyVgpuPlan(
     deps,
     (inventory, definitions) => {
@@ -50,13 +62,17 @@ export function defineVgpus(deps: VgpuDeps, request: DefineVgpusRequest, newUuid
     {
       lock: true,
       verify: (inventory, definitions, defined) =>
-        verifyDefined(definitions, defined) ?? (request.startNow === true ? verifyCreated(inventory, defined.map(asCreated) as CreatedVgpus) : undefined),
+        verifyDefined(definitions, defined) ??
+        (request.startNow === true ? verifyCreated(inventory, defined.map(asCreated) as CreatedVgpus) : undefined),
     },
   );
 }
 
 /** Makes running vGPUs persistent, as they run. */
-export function defineRunningVgpus(deps: VgpuDeps, request: { ids: string[]; start?: 'auto' | 'manual' }): Promise<Applied<DefinedVgpu[]>> {
+export function defineRunningVgpus(
+  deps: VgpuDeps,
+  request: { ids: string[]; start?: 'auto' | 'manual' },
+): Promise<Applied<DefinedVgpu[]>> {
   return applyVgpuPlan(
     deps,
     (inventory, definitions) => {
@@ -68,10 +84,17 @@ export function defineRunningVgpus(deps: VgpuDeps, request: { ids: string[]; sta
 }
 
 /** Deletes definitions (running vGPUs keep running). */
-export function undefineVgpus(deps: VgpuDeps, request: { ids: string[]; gpu?: string | undefined }): Promise<Applied<string[]>> {
-  return applyVgpuPlan(deps, (_inventory, definitions) => ({ plan: planUndefineVgpus(definitions, request), result: request.ids }), {
-    lock: true,
-  });
+export function undefineVgpus(
+  deps: VgpuDeps,
+  request: { ids: string[]; gpu?: string | undefined },
+): Promise<Applied<string[]>> {
+  return applyVgpuPlan(
+    deps,
+    (_inventory, definitions) => ({ plan: planUndefineVgpus(definitions, request), result: request.ids }),
+    {
+      lock: true,
+    },
+  );
 }
 
 /** Changes one definition. */
@@ -97,12 +120,17 @@ export function startVgpus(
       const { plan, started, running } = planStartVgpus(inventory, definitions, request);
       return { plan, result: { started, running } };
     },
-    { verify: (inventory, _definitions, result) => verifyCreated(inventory, result.started.map(asCreated) as CreatedVgpus) },
+    {
+      verify: (inventory, _definitions, result) =>
+        verifyCreated(inventory, result.started.map(asCreated) as CreatedVgpus),
+    },
   );
 }
 
 /** Every running and defined vGPU. */
-export async function listAllVgpus(deps: Pick<VgpuDeps, 'host' | 'discover'>): Promise<{ inventory: Inventory; entries: VgpuEntry[] }> {
+export async function listAllVgpus(
+  deps: Pick<VgpuDeps, 'host' | 'discover'>,
+): Promise<{ inventory: Inventory; entries: VgpuEntry[] }> {
   const [inventory, definitions] = await Promise.all([deps.discover(), readDefinitions(deps.host)]);
   return { inventory, entries: listVgpus(inventory, definitions) };
 }

@@ -49,7 +49,12 @@ describe('listVgpuTypes()', () => {
     const { host } = emulated(L40S(4));
     let types = listVgpuTypes(await discover(host));
     assert.deepEqual(
-      ['nvidia-1145', 'nvidia-1155', 'nvidia-1156'].map((id) => [id, pick(types, id)?.name, pick(types, id)?.framebufferMiB, pick(types, id)?.availableInstances]),
+      ['nvidia-1145', 'nvidia-1155', 'nvidia-1156'].map((id) => [
+        id,
+        pick(types, id)?.name,
+        pick(types, id)?.framebufferMiB,
+        pick(types, id)?.availableInstances,
+      ]),
       [
         ['nvidia-1145', 'NVIDIA L40S-1B', 1024, 4],
         ['nvidia-1155', 'NVIDIA L40S-24Q', 24576, 2],
@@ -71,7 +76,12 @@ describe('listVgpuTypes()', () => {
 
   test('SR-IOV + mdev: one row per type for the GPU, summed over its VF parents', async () => {
     const types = listVgpuTypes(await discover(emulated(A10_SRIOV_MDEV).host));
-    assert.deepEqual(pick(types, 'nvidia-597')?.parents, ['0000:65:00.4', '0000:65:00.5', '0000:65:00.6', '0000:65:00.7']);
+    assert.deepEqual(pick(types, 'nvidia-597')?.parents, [
+      '0000:65:00.4',
+      '0000:65:00.5',
+      '0000:65:00.6',
+      '0000:65:00.7',
+    ]);
     assert.equal(pick(types, 'nvidia-593')?.availableInstances, 4);
     assert.equal(pick(types, 'nvidia-597')?.availableInstances, 1);
   });

@@ -66,7 +66,8 @@ export function listVgpus(inventory: Inventory, definitions: Definitions): VgpuE
       running.start = d.start;
       running.attrs = d.attrs;
       running.definition = d.path;
-      if (running.type !== d.mdevType) running.problem = `defined as ${d.mdevType}, running as ${running.type ?? 'unknown'}`;
+      if (running.type !== d.mdevType)
+        running.problem = `defined as ${d.mdevType}, running as ${running.type ?? 'unknown'}`;
       continue;
     }
     const gpu = gpuOfParent(d.parent);

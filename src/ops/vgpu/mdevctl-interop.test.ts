@@ -29,22 +29,33 @@ async function ok(run: Promise<{ status: number; stdout: string; stderr: string 
   return r.stdout;
 }
 
-describe('vgpuctl and Debian mdevctl share definitions and devices', { skip: sandboxUnavailable() ?? toolMissing('mdevctl') }, () => {
+describe('vgpuctl and Debian mdevctl share definitions and devices', {
+  skip: sandboxUnavailable() ?? toolMissing('mdevctl'),
+}, () => {
   test('a definition written by vgpuctl is listed and started by mdevctl', async () => {
     await ok(runCli(['emulate', 'reset', 'lab'], env()));
     await ok(vgpuctl('define', '--type', 'GRID T4-1B', '--gpu', T4, '--uuid', A, '--auto', '--attr', 'nvidia/dummy=1'));
     // mdevctl reads our file as its own (attributes included; -v prints them).
-    assert.match(await ok(mdevctl('list', '--defined', '-v')), new RegExp(`^${A} ${T4} nvidia-222 auto\\n  Attrs:\\n    @\\{0\\}: \\{"nvidia/dummy":"1"\\}`, 'm'));
+    assert.match(
+      await ok(mdevctl('list', '--defined', '-v')),
+      new RegExp(`^${A} ${T4} nvidia-222 auto\\n  Attrs:\\n    @\\{0\\}: \\{"nvidia/dummy":"1"\\}`, 'm'),
+    );
     await ok(vgpuctl('modify', A, '--delattr'));
     await ok(mdevctl('start', '-u', A));
     assert.match(await ok(mdevctl('list')), new RegExp(`^${A} ${T4} nvidia-222 auto \\(defined\\)$`, 'm'));
     // …and vgpuctl sees the device mdevctl started.
-    assert.match(await ok(vgpuctl('vgpus')), new RegExp(`^${A}\\s+${T4}\\s+nvidia-222\\s+GRID T4-1B\\s+running\\s+auto$`, 'm'));
+    assert.match(
+      await ok(vgpuctl('vgpus')),
+      new RegExp(`^${A}\\s+${T4}\\s+nvidia-222\\s+GRID T4-1B\\s+running\\s+auto$`, 'm'),
+    );
   });
 
   test('a definition written by mdevctl is listed and started by vgpuctl', async () => {
     await ok(mdevctl('define', '-u', B, '-p', T4, '-t', 'nvidia-222', '-a'));
-    assert.match(await ok(vgpuctl('vgpus')), new RegExp(`^${B}\\s+${T4}\\s+nvidia-222\\s+GRID T4-1B\\s+stopped\\s+auto$`, 'm'));
+    assert.match(
+      await ok(vgpuctl('vgpus')),
+      new RegExp(`^${B}\\s+${T4}\\s+nvidia-222\\s+GRID T4-1B\\s+stopped\\s+auto$`, 'm'),
+    );
     const report = await ok(vgpuctl('start', '--all-auto'));
     assert.match(report, new RegExp(`^${B}\\s+${T4}\\s+nvidia-222\\s+started`, 'm'));
     assert.match(report, new RegExp(`^${A}\\s+${T4}\\s+nvidia-222\\s+running`, 'm'));
@@ -67,7 +78,10 @@ describe('vgpuctl and Debian mdevctl share definitions and devices', { skip: san
   test('vgpuctl vgpus --format mdevctl prints what mdevctl list --dumpjson prints, running and defined', async () => {
     await ok(vgpuctl('create', '--type', 'T4-1B', '--uuid', C));
     assert.equal(await ok(vgpuctl('vgpus', '--format', 'mdevctl')), await ok(mdevctl('list', '--dumpjson')));
-    assert.equal(await ok(vgpuctl('vgpus', '--format', 'mdevctl', '--defined')), await ok(mdevctl('list', '--defined', '--dumpjson')));
+    assert.equal(
+      await ok(vgpuctl('vgpus', '--format', 'mdevctl', '--defined')),
+      await ok(mdevctl('list', '--defined', '--dumpjson')),
+    );
     await ok(vgpuctl('remove', C));
   });
 

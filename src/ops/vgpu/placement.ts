@@ -7,7 +7,7 @@ import { VgpuctlError } from '../../core/errors.ts';
 import type { Inventory, MdevParentInfo } from '../../discovery/inventory.ts';
 import { listVgpuTypes, type VgpuType } from './list-types.ts';
 import { parseNvidiaTypeName } from './nvidia-type-name.ts';
-import { checkTypeQuery, formatMiB, resolveGpu, typeMatches } from './resolve.ts';
+import { checkTypeQuery, formatMiB, resolveGpu, typeMatches, withArticle } from './resolve.ts';
 import { liveFramebufferSizes, type VgpuHost, vgpuHosts } from './vgpu-hosts.ts';
 
 /** Capacity already promised to stopped definitions (for `define`). */
@@ -130,7 +130,12 @@ export function placeVgpus(inventory: Inventory, request: PlacementRequest): Pla
   return placements;
 }
 
-function offerOf(host: VgpuHost, type: VgpuType, only: string | undefined, reservations: Reservations | undefined): Offer {
+function offerOf(
+  host: VgpuHost,
+  type: VgpuType,
+  only: string | undefined,
+  reservations: Reservations | undefined,
+): Offer {
   const liveSizes = liveFramebufferSizes(host);
   const sizeClash = host.nvidia && type.framebufferMiB !== null && liveSizes.some((fb) => fb !== type.framebufferMiB);
   if (type.mechanism === 'vendor-vfio') {
@@ -172,7 +177,7 @@ function offerOf(host: VgpuHost, type: VgpuType, only: string | undefined, reser
     offer.blocked = sizeClash
       ? sizeMessage(host, liveSizes, type.framebufferMiB)
       : reservedClash !== undefined
-        ? `${host.gpu} has stopped vGPUs of ${formatMiB(reservedClash)} defined; a ${formatMiB(type.framebufferMiB ?? 0)} type cannot be defined beside them`
+        ? `${host.gpu} has stopped vGPUs of ${formatMiB(reservedClash)} defined; ${withArticle(formatMiB(type.framebufferMiB ?? 0))} type cannot be defined beside them`
         : exhaustedMessage(host, type);
   }
   return offer;
@@ -194,7 +199,7 @@ function label(type: VgpuType): string {
 }
 
 function sizeMessage(host: VgpuHost, liveSizes: number[], framebufferMiB: number | null): string {
-  return `${host.gpu} runs ${liveSizes.map(formatMiB).join(' and ')} vGPUs; a ${formatMiB(framebufferMiB ?? 0)} type cannot be created until they are removed`;
+  return `${host.gpu} runs ${liveSizes.map(formatMiB).join(' and ')} vGPUs; ${withArticle(formatMiB(framebufferMiB ?? 0))} type cannot be created until they are removed`;
 }
 
 function exhaustedMessage(host: VgpuHost, type: VgpuType): string {
@@ -223,7 +228,8 @@ function vendorBlocked(
   }
   const free = host.vfs.filter((v) => v.vgpu.currentTypeId === null);
   if (free.length === 0) return `no free VF left on ${host.gpu}: all ${host.vfs.length} enabled VFs host vGPUs`;
-  if (free.every((v) => reserved.has(v.address))) return `every free VF of ${host.gpu} is reserved by a vGPU definition`;
+  if (free.every((v) => reserved.has(v.address)))
+    return `every free VF of ${host.gpu} is reserved by a vGPU definition`;
   return `no instances left of ${label(type)} on ${host.gpu}: ${host.live.length} vGPU${host.live.length === 1 ? '' : 's'} running on it`;
 }
 
@@ -261,15 +267,23 @@ function noSuchType(
       : elsewhere.length > 0
         ? `"${query}" is offered by ${elsewhere.join(', ')}`
         : `Types on ${target.gpu}: ${own.map((t) => (t.name === null ? t.id : `${t.id} (${t.name})`)).join(', ') || 'none'}`;
-    return new VgpuctlError('VGPU_TYPE_NOT_FOUND', `Cannot ${request.verb} vGPUs of type "${query}" on ${target.gpu}: ${state}`, { hint });
+    return new VgpuctlError(
+      'VGPU_TYPE_NOT_FOUND',
+      `Cannot ${request.verb} vGPUs of type "${query}" on ${target.gpu}: ${state}`,
+      { hint },
+    );
   }
   const noVfs = hosts.filter((h) => h.mechanism === 'vendor-vfio' && h.vfs.length === 0).map((h) => h.gpu);
-  return new VgpuctlError('VGPU_TYPE_NOT_FOUND', `Cannot ${request.verb} vGPUs of type "${query}": no GPU on this host offers it`, {
-    hint:
-      noVfs.length > 0
-        ? `Run "vgpuctl types" to see the types offered; vendor-VFIO GPUs ${noVfs.join(', ')} offer theirs only once SR-IOV VFs are enabled`
-        : 'Run "vgpuctl types" to see the types offered',
-  });
+  return new VgpuctlError(
+    'VGPU_TYPE_NOT_FOUND',
+    `Cannot ${request.verb} vGPUs of type "${query}": no GPU on this host offers it`,
+    {
+      hint:
+        noVfs.length > 0
+          ? `Run "vgpuctl types" to see the types offered; vendor-VFIO GPUs ${noVfs.join(', ')} offer theirs only once SR-IOV VFs are enabled`
+          : 'Run "vgpuctl types" to see the types offered',
+    },
+  );
 }
 
 function noCapacity(query: string, request: PlacementRequest, offers: Offer[], total: number): VgpuctlError {
@@ -280,11 +294,15 @@ function noCapacity(query: string, request: PlacementRequest, offers: Offer[], t
     if (total === 0) {
       const reason = only.blocked ?? exhaustedMessage(only.host, only.type);
       const sizeClash = reason.includes('cannot be created until') || reason.includes('cannot be defined beside');
-      return new VgpuctlError(sizeClash ? 'VGPU_SIZE_CONFLICT' : 'VGPU_CAPACITY_EXHAUSTED', `Cannot ${request.verb} ${what}: ${reason}`, {
-        hint: sizeClash
-          ? SIZE_HINT
-          : 'Remove vGPUs you no longer need ("vgpuctl vgpus" lists them), or choose a smaller type or another GPU',
-      });
+      return new VgpuctlError(
+        sizeClash ? 'VGPU_SIZE_CONFLICT' : 'VGPU_CAPACITY_EXHAUSTED',
+        `Cannot ${request.verb} ${what}: ${reason}`,
+        {
+          hint: sizeClash
+            ? SIZE_HINT
+            : 'Remove vGPUs you no longer need ("vgpuctl vgpus" lists them), or choose a smaller type or another GPU',
+        },
+      );
     }
     return new VgpuctlError(
       'VGPU_CAPACITY_EXHAUSTED',
@@ -300,7 +318,9 @@ function noCapacity(query: string, request: PlacementRequest, offers: Offer[], t
   const per = offers.map((o) => `${o.host.gpu}: ${fits(o)}`).join(', ');
   const reasons = offers.filter((o) => o.blocked !== undefined).map((o) => o.blocked);
   return new VgpuctlError(
-    total === 0 && reasons.every((r) => r?.includes('cannot be created until')) ? 'VGPU_SIZE_CONFLICT' : 'VGPU_CAPACITY_EXHAUSTED',
+    total === 0 && reasons.every((r) => r?.includes('cannot be created until'))
+      ? 'VGPU_SIZE_CONFLICT'
+      : 'VGPU_CAPACITY_EXHAUSTED',
     `Cannot ${request.verb} ${what}: only ${total} instance${total === 1 ? '' : 's'} left across ${offers.length} GPUs (${per})${reasons.length > 0 ? `; ${reasons.join('; ')}` : ''}`,
     { hint: 'Ask for fewer, remove vGPUs you no longer need, or choose a smaller type' },
   );

@@ -10,7 +10,10 @@ import { planRemoveVgpus } from './plan-remove.ts';
 
 const [U1, U2] = uuids(2) as [string, string];
 
-async function inventoryOf(scenario: Parameters<typeof emulated>[0], setup?: (h: ReturnType<typeof emulated>) => Promise<void>): Promise<Inventory> {
+async function inventoryOf(
+  scenario: Parameters<typeof emulated>[0],
+  setup?: (h: ReturnType<typeof emulated>) => Promise<void>,
+): Promise<Inventory> {
   const env = emulated(scenario);
   await setup?.(env);
   return discover(env.host);
@@ -19,7 +22,8 @@ async function inventoryOf(scenario: Parameters<typeof emulated>[0], setup?: (h:
 /** A lab host with two T4-1B vGPUs (U1, U2) running on the T4. */
 const labWithTwo = () =>
   inventoryOf('lab', async ({ host }) => {
-    for (const uuid of [U1, U2]) await host.write('/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-222/create', uuid);
+    for (const uuid of [U1, U2])
+      await host.write('/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-222/create', uuid);
   });
 
 describe('planCreateVgpus()', () => {
@@ -54,7 +58,11 @@ describe('planCreateVgpus()', () => {
   }
 
   test('kubevirt-t4: creates on the virtual parent "nvidia" named by --gpu', async () => {
-    const { plan, created } = planCreateVgpus(await inventoryOf('kubevirt-t4'), { type: 'GRID T4-2B', gpu: 'nvidia', uuids: [U1] });
+    const { plan, created } = planCreateVgpus(await inventoryOf('kubevirt-t4'), {
+      type: 'GRID T4-2B',
+      gpu: 'nvidia',
+      uuids: [U1],
+    });
     assert.deepEqual(created, [{ kind: 'mdev', uuid: U1, parent: 'nvidia', type: 'nvidia-223' }]);
     assert.equal(plan.steps[0]?.path, '/sys/class/mdev_bus/nvidia/mdev_supported_types/nvidia-223/create');
   });
@@ -66,7 +74,11 @@ describe('planCreateVgpus()', () => {
       { kind: 'vendor-vfio', vf: '0000:41:00.5', pf: '0000:41:00.0', typeId: 1150 },
     ]);
     assert.deepEqual(
-      plan.steps.map((s) => [s.path, s.kind === 'write' ? s.value : '', s.kind === 'write' ? s.undo?.[0]?.kind === 'write' && s.undo[0].value : '']),
+      plan.steps.map((s) => [
+        s.path,
+        s.kind === 'write' ? s.value : '',
+        s.kind === 'write' ? s.undo?.[0]?.kind === 'write' && s.undo[0].value : '',
+      ]),
       [
         ['/sys/bus/pci/devices/0000:41:00.4/nvidia/current_vgpu_type', '1150', '0'],
         ['/sys/bus/pci/devices/0000:41:00.5/nvidia/current_vgpu_type', '1150', '0'],
@@ -97,7 +109,12 @@ describe('planCreateVgpus()', () => {
       name: 'two-t4',
       gpus: [
         { address: '0000:3b:00.0', model: 'tesla-t4', vgpu: 'mdev' as const },
-        { address: '0000:5e:00.0', model: 'tesla-t4', vgpu: 'mdev' as const, mdevs: [{ uuid: U2, type: 'nvidia-230' }] },
+        {
+          address: '0000:5e:00.0',
+          model: 'tesla-t4',
+          vgpu: 'mdev' as const,
+          mdevs: [{ uuid: U2, type: 'nvidia-230' }],
+        },
       ],
     };
     const inventory = await inventoryOf(big);
@@ -108,24 +125,121 @@ describe('planCreateVgpus()', () => {
   });
 
   const refused: [string, () => Promise<Inventory>, CreateVgpusRequest, string, RegExp][] = [
-    ['a count of 0', () => inventoryOf('lab'), { type: 'T4-1B', count: 0 }, 'INVALID_ARGUMENT', /count must be a whole number from 1/],
-    ['a count above capacity', () => inventoryOf('lab'), { type: 'T4-2B', count: 9 }, 'VGPU_CAPACITY_EXHAUSTED', /only 8 instances of GRID T4-2B left/],
-    ['an unknown type', () => inventoryOf('lab'), { type: 'T4-3B' }, 'VGPU_TYPE_NOT_FOUND', /no GPU on this host offers it/],
-    ['an unknown GPU', () => inventoryOf('lab'), { type: 'T4-1B', gpu: '0000:99:00.0' }, 'DEVICE_NOT_FOUND', /not a GPU that offers vGPU types/],
-    ['a type on the wrong GPU', () => inventoryOf('lab'), { type: 'T4-1B', gpu: '0000:81:00.0' }, 'VGPU_TYPE_NOT_FOUND', /offers no such type/],
-    ['a type containing "/"', () => inventoryOf('lab'), { type: 'nvidia-222/../x' }, 'INVALID_NAME', /may not be empty or contain/],
-    ['a parent containing ".."', () => inventoryOf('lab'), { type: 'T4-1B', gpu: '..' }, 'INVALID_NAME', /may not contain/],
-    ['a malformed UUID', () => inventoryOf('lab'), { type: 'T4-1B', uuids: ['83b8f4f2-509f'] }, 'INVALID_UUID', /expected 8-4-4-4-12/],
-    ['an upper-case UUID', () => inventoryOf('lab'), { type: 'T4-1B', uuids: ['83B8F4F2-509F-382F-3C1E-E6BFE0FA1001'] }, 'INVALID_UUID', /upper-case/],
-    ['a UUID given twice', () => inventoryOf('lab'), { type: 'T4-1B', uuids: [U1, U1] }, 'INVALID_ARGUMENT', /given twice/],
-    ['a UUID already running', labWithTwo, { type: 'T4-1B', uuids: [U2] }, 'CONFLICT', /UUID already used by a running vGPU \(nvidia-222 on 0000:3b:00.0\)/],
-    ['more UUIDs than the count', () => inventoryOf('lab'), { type: 'T4-1B', uuids: [U1, U2], count: 1 }, 'INVALID_ARGUMENT', /with 2 UUIDs/],
-    ['a 2 GiB type beside 1 GiB vGPUs', labWithTwo, { type: 'T4-2B' }, 'VGPU_SIZE_CONFLICT', /0000:3b:00.0 runs 1 GiB vGPUs; a 2 GiB type cannot be created until they are removed/],
-    ['a type on a vendor-VFIO GPU without VFs', () => inventoryOf('lab'), { type: 'L40S-1B', gpu: '0000:41:00.0' }, 'VGPU_TYPE_NOT_FOUND', /SR-IOV VFs are not enabled \(0 of 32\)/],
-    ['--uuid for a vendor-VFIO type', () => inventoryOf(L40S(2)), { type: 'L40S-1B', uuids: [U1] }, 'INVALID_ARGUMENT', /named by their VF/],
-    ['a vendor-VFIO type of another size', () => inventoryOf(L40S(2), async ({ host }) => {
-      await host.write('/sys/bus/pci/devices/0000:41:00.4/nvidia/current_vgpu_type', '1145');
-    }), { type: 'L40S-2Q' }, 'VGPU_SIZE_CONFLICT', /runs 1 GiB vGPUs; a 2 GiB type/],
+    [
+      'a count of 0',
+      () => inventoryOf('lab'),
+      { type: 'T4-1B', count: 0 },
+      'INVALID_ARGUMENT',
+      /count must be a whole number from 1/,
+    ],
+    [
+      'a count above capacity',
+      () => inventoryOf('lab'),
+      { type: 'T4-2B', count: 9 },
+      'VGPU_CAPACITY_EXHAUSTED',
+      /only 8 instances of GRID T4-2B left/,
+    ],
+    [
+      'an unknown type',
+      () => inventoryOf('lab'),
+      { type: 'T4-3B' },
+      'VGPU_TYPE_NOT_FOUND',
+      /no GPU on this host offers it/,
+    ],
+    [
+      'an unknown GPU',
+      () => inventoryOf('lab'),
+      { type: 'T4-1B', gpu: '0000:99:00.0' },
+      'DEVICE_NOT_FOUND',
+      /not a GPU that offers vGPU types/,
+    ],
+    [
+      'a type on the wrong GPU',
+      () => inventoryOf('lab'),
+      { type: 'T4-1B', gpu: '0000:81:00.0' },
+      'VGPU_TYPE_NOT_FOUND',
+      /offers no such type/,
+    ],
+    [
+      'a type containing "/"',
+      () => inventoryOf('lab'),
+      { type: 'nvidia-222/../x' },
+      'INVALID_NAME',
+      /may not be empty or contain/,
+    ],
+    [
+      'a parent containing ".."',
+      () => inventoryOf('lab'),
+      { type: 'T4-1B', gpu: '..' },
+      'INVALID_NAME',
+      /may not contain/,
+    ],
+    [
+      'a malformed UUID',
+      () => inventoryOf('lab'),
+      { type: 'T4-1B', uuids: ['83b8f4f2-509f'] },
+      'INVALID_UUID',
+      /expected 8-4-4-4-12/,
+    ],
+    [
+      'an upper-case UUID',
+      () => inventoryOf('lab'),
+      { type: 'T4-1B', uuids: ['83B8F4F2-509F-382F-3C1E-E6BFE0FA1001'] },
+      'INVALID_UUID',
+      /upper-case/,
+    ],
+    [
+      'a UUID given twice',
+      () => inventoryOf('lab'),
+      { type: 'T4-1B', uuids: [U1, U1] },
+      'INVALID_ARGUMENT',
+      /given twice/,
+    ],
+    [
+      'a UUID already running',
+      labWithTwo,
+      { type: 'T4-1B', uuids: [U2] },
+      'CONFLICT',
+      /UUID already used by a running vGPU \(nvidia-222 on 0000:3b:00.0\)/,
+    ],
+    [
+      'more UUIDs than the count',
+      () => inventoryOf('lab'),
+      { type: 'T4-1B', uuids: [U1, U2], count: 1 },
+      'INVALID_ARGUMENT',
+      /with 2 UUIDs/,
+    ],
+    [
+      'a 2 GiB type beside 1 GiB vGPUs',
+      labWithTwo,
+      { type: 'T4-2B' },
+      'VGPU_SIZE_CONFLICT',
+      /0000:3b:00.0 runs 1 GiB vGPUs; a 2 GiB type cannot be created until they are removed/,
+    ],
+    [
+      'a type on a vendor-VFIO GPU without VFs',
+      () => inventoryOf('lab'),
+      { type: 'L40S-1B', gpu: '0000:41:00.0' },
+      'VGPU_TYPE_NOT_FOUND',
+      /SR-IOV VFs are not enabled \(0 of 32\)/,
+    ],
+    [
+      '--uuid for a vendor-VFIO type',
+      () => inventoryOf(L40S(2)),
+      { type: 'L40S-1B', uuids: [U1] },
+      'INVALID_ARGUMENT',
+      /named by their VF/,
+    ],
+    [
+      'a vendor-VFIO type of another size',
+      () =>
+        inventoryOf(L40S(2), async ({ host }) => {
+          await host.write('/sys/bus/pci/devices/0000:41:00.4/nvidia/current_vgpu_type', '1145');
+        }),
+      { type: 'L40S-2Q' },
+      'VGPU_SIZE_CONFLICT',
+      /runs 1 GiB vGPUs; a 2 GiB type/,
+    ],
   ];
   for (const [name, inventory, request, code, message] of refused) {
     test(`refuses ${name}`, async () => {
@@ -139,11 +253,15 @@ describe('planCreateVgpus()', () => {
 
   test('exhaustion is explained as "N of M in use"', async () => {
     const inventory = await inventoryOf('lab', async ({ host }) => {
-      for (const uuid of uuids(8, 50)) await host.write('/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-223/create', uuid);
+      for (const uuid of uuids(8, 50))
+        await host.write('/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-223/create', uuid);
     });
     assert.throws(
       () => planCreateVgpus(inventory, { type: 'GRID T4-2B', gpu: '0000:3b:00.0', uuids: [U1] }),
-      (e) => isVgpuctlError(e) && e.message === 'Cannot create 1 vGPU of type "GRID T4-2B": no instances left of GRID T4-2B on 0000:3b:00.0: 8 of 8 in use',
+      (e) =>
+        isVgpuctlError(e) &&
+        e.message ===
+          'Cannot create 1 vGPU of type "GRID T4-2B": no instances left of GRID T4-2B on 0000:3b:00.0: 8 of 8 in use',
     );
   });
 
@@ -151,11 +269,22 @@ describe('planCreateVgpus()', () => {
     const inventory = await inventoryOf('lab');
     const definitions = {
       ...NO_DEFINITIONS,
-      mdev: [{ kind: 'mdev' as const, uuid: U1, parent: '0000:3b:00.0', path: 'x', mdevType: 'nvidia-222', start: 'auto' as const, attrs: [] }],
+      mdev: [
+        {
+          kind: 'mdev' as const,
+          uuid: U1,
+          parent: '0000:3b:00.0',
+          path: 'x',
+          mdevType: 'nvidia-222',
+          start: 'auto' as const,
+          attrs: [],
+        },
+      ],
     };
     assert.throws(
       () => planCreateVgpus(inventory, { type: 'T4-1B', uuids: [U1] }, { definitions }),
-      (e) => isVgpuctlError(e) && e.code === 'CONFLICT' && /already defined \(nvidia-222 on 0000:3b:00.0\)/.test(e.message),
+      (e) =>
+        isVgpuctlError(e) && e.code === 'CONFLICT' && /already defined \(nvidia-222 on 0000:3b:00.0\)/.test(e.message),
     );
   });
 });
@@ -170,7 +299,12 @@ describe('planRemoveVgpus()', () => {
         value: '1',
         why: `remove vGPU ${U1} (nvidia-222) from 0000:3b:00.0`,
         undo: [
-          { kind: 'write', path: '/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-222/create', value: U1, why: `undo: create vGPU ${U1} again` },
+          {
+            kind: 'write',
+            path: '/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-222/create',
+            value: U1,
+            why: `undo: create vGPU ${U1} again`,
+          },
         ],
       },
     ]);
@@ -185,7 +319,10 @@ describe('planRemoveVgpus()', () => {
   for (const [name, ids, message] of refused) {
     test(`refuses ${name}`, async () => {
       const inventory = await labWithTwo();
-      assert.throws(() => planRemoveVgpus(inventory, { ids }), (e) => isVgpuctlError(e) && message.test(e.message));
+      assert.throws(
+        () => planRemoveVgpus(inventory, { ids }),
+        (e) => isVgpuctlError(e) && message.test(e.message),
+      );
     });
   }
 });

@@ -8,7 +8,7 @@ import type { Plan, Step } from '../../core/plan.ts';
 import { parseUuid } from '../../core/uuid.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
 import type { Definitions } from '../../store/definitions.ts';
-import { placeVgpus, type Placement, type Reservations } from './placement.ts';
+import { type Placement, placeVgpus, type Reservations } from './placement.ts';
 import { mdevCreateSteps, vendorCreateSteps } from './steps.ts';
 import { vgpuHosts } from './vgpu-hosts.ts';
 
@@ -74,14 +74,21 @@ export function planCreateVgpus(
   const given = (request.uuids ?? []).map(parseUuid);
   const count = resolveCount(request.count, given.length, verb);
   const definitions = options.definitions;
-  const reservations: Reservations = options.reservations ?? { mdev: [], vfs: definitions?.vendorVfio.map((d) => d.vf) ?? [] };
+  const reservations: Reservations = options.reservations ?? {
+    mdev: [],
+    vfs: definitions?.vendorVfio.map((d) => d.vf) ?? [],
+  };
   const placements = placeVgpus(inventory, { type: request.type, gpu: request.gpu, count, verb, reservations });
 
   const mechanism = placements[0]?.mechanism;
   if (mechanism === 'vendor-vfio' && given.length > 0) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${verb} vGPUs of type "${request.type}" with --uuid: vendor-VFIO vGPUs are named by their VF`, {
-      hint: 'Leave out --uuid; the new vGPUs are reported by VF address (pass --gpu VF to choose one)',
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot ${verb} vGPUs of type "${request.type}" with --uuid: vendor-VFIO vGPUs are named by their VF`,
+      {
+        hint: 'Leave out --uuid; the new vGPUs are reported by VF address (pass --gpu VF to choose one)',
+      },
+    );
   }
   const steps: Step[] = [];
   if (mechanism === 'vendor-vfio') {
@@ -98,9 +105,13 @@ export function planCreateVgpus(
   const uuids = [...given];
   while (uuids.length < count) {
     if (options.newUuid === undefined) {
-      throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${verb} ${count} mdev vGPUs: ${given.length} UUID${given.length === 1 ? '' : 's'} given`, {
-        hint: 'Give one --uuid per vGPU, or leave --uuid out to have them generated',
-      });
+      throw new VgpuctlError(
+        'INVALID_ARGUMENT',
+        `Cannot ${verb} ${count} mdev vGPUs: ${given.length} UUID${given.length === 1 ? '' : 's'} given`,
+        {
+          hint: 'Give one --uuid per vGPU, or leave --uuid out to have them generated',
+        },
+      );
     }
     uuids.push(parseUuid(options.newUuid()));
   }
@@ -121,9 +132,13 @@ export function planCreateVgpus(
 export function resolveCount(count: number | undefined, uuids: number, verb: string): number {
   const n = count ?? Math.max(uuids, 1);
   if (!Number.isInteger(n) || n < 1 || n > MAX_COUNT) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${verb} ${String(n)} vGPUs: the count must be a whole number from 1 to ${MAX_COUNT}`, {
-      hint: 'Give --count 1 or more',
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot ${verb} ${String(n)} vGPUs: the count must be a whole number from 1 to ${MAX_COUNT}`,
+      {
+        hint: 'Give --count 1 or more',
+      },
+    );
   }
   if (uuids > n) {
     throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${verb} ${n} vGPU${n === 1 ? '' : 's'} with ${uuids} UUIDs`, {
@@ -134,12 +149,19 @@ export function resolveCount(count: number | undefined, uuids: number, verb: str
 }
 
 /** Refuses UUIDs given twice, already running anywhere, or already defined. */
-export function checkNewUuids(inventory: Inventory, definitions: Definitions | undefined, uuids: readonly string[], verb: string): void {
+export function checkNewUuids(
+  inventory: Inventory,
+  definitions: Definitions | undefined,
+  uuids: readonly string[],
+  verb: string,
+): void {
   const seen = new Set<string>();
   const live = new Map(vgpuHosts(inventory).flatMap((h) => h.live.map((v) => [v.id, v] as const)));
   for (const uuid of uuids) {
     if (seen.has(uuid)) {
-      throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${verb} vGPU "${uuid}": the UUID is given twice`, { hint: 'Give each vGPU its own UUID' });
+      throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${verb} vGPU "${uuid}": the UUID is given twice`, {
+        hint: 'Give each vGPU its own UUID',
+      });
     }
     seen.add(uuid);
     const running = live.get(uuid);
@@ -153,9 +175,13 @@ export function checkNewUuids(inventory: Inventory, definitions: Definitions | u
     }
     const defined = definitions?.mdev.find((d) => d.uuid === uuid);
     if (defined !== undefined) {
-      throw new VgpuctlError('CONFLICT', `Cannot ${verb} vGPU "${uuid}": UUID already defined (${defined.mdevType} on ${defined.parent})`, {
-        hint: `Start the definition with "vgpuctl start ${uuid}", or choose another UUID`,
-      });
+      throw new VgpuctlError(
+        'CONFLICT',
+        `Cannot ${verb} vGPU "${uuid}": UUID already defined (${defined.mdevType} on ${defined.parent})`,
+        {
+          hint: `Start the definition with "vgpuctl start ${uuid}", or choose another UUID`,
+        },
+      );
     }
   }
 }

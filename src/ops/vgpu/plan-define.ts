@@ -13,8 +13,15 @@ import { formatMdevctlConfig, isAttrName, type StartMode } from '../../store/mde
 import { checkPathName, mdevDefinitionPath, vendorDefinitionPath } from '../../store/paths.ts';
 import { formatVendorVfioConfig } from '../../store/vendor-vfio-format.ts';
 import { listVgpuTypes } from './list-types.ts';
-import { type CreatedMdev, type CreatedVendorVfio, type CreateVgpusRequest, checkNewUuids, planCreateVgpus, resolveCount } from './plan-create.ts';
 import type { Reservations } from './placement.ts';
+import {
+  type CreatedMdev,
+  type CreatedVendorVfio,
+  type CreateVgpusRequest,
+  checkNewUuids,
+  planCreateVgpus,
+  resolveCount,
+} from './plan-create.ts';
 import { countedIds, looksLikePciAddress, parseVgpuIds, typeMatches, vgpuIdText } from './resolve.ts';
 import { mdevCreateSteps, vendorCreateSteps } from './steps.ts';
 import { vgpuHosts } from './vgpu-hosts.ts';
@@ -34,7 +41,15 @@ export interface DefineVgpusRequest extends CreateVgpusRequest {
 /** A definition a plan writes. */
 export type DefinedVgpu =
   | { kind: 'mdev'; uuid: string; parent: string; type: string; start: StartMode; path: string }
-  | { kind: 'vendor-vfio'; vf: string; pf: string; typeId: number; typeName: string | null; start: StartMode; path: string };
+  | {
+      kind: 'vendor-vfio';
+      vf: string;
+      pf: string;
+      typeId: number;
+      typeName: string | null;
+      start: StartMode;
+      path: string;
+    };
 
 /**
  * Plans definitions of new vGPUs. Placement is that of `create`, less the capacity that
@@ -96,9 +111,13 @@ export function planDefineRunning(
     const host = hosts.find((h) => h.live.some((v) => v.id === text));
     const live = host?.live.find((v) => v.id === text);
     if (host === undefined || live === undefined || live.typeId === null) {
-      throw new VgpuctlError('DEVICE_NOT_FOUND', `Cannot define vGPU "${text}": no running vGPU has this ${id.kind === 'mdev' ? 'UUID' : 'address'}`, {
-        hint: 'Give --type (and --gpu) to define a new vGPU; "vgpuctl vgpus" lists the running ones',
-      });
+      throw new VgpuctlError(
+        'DEVICE_NOT_FOUND',
+        `Cannot define vGPU "${text}": no running vGPU has this ${id.kind === 'mdev' ? 'UUID' : 'address'}`,
+        {
+          hint: 'Give --type (and --gpu) to define a new vGPU; "vgpuctl vgpus" lists the running ones',
+        },
+      );
     }
     const existing = definitionsOf(definitions, text);
     if (existing.found.length > 0 || existing.problems.length > 0) {
@@ -108,17 +127,35 @@ export function planDefineRunning(
       });
     }
     if (id.kind === 'mdev') {
-      defined.push({ kind: 'mdev', uuid: text, parent: live.parent, type: live.typeId, start, path: mdevDefinitionPath(live.parent, text) });
+      defined.push({
+        kind: 'mdev',
+        uuid: text,
+        parent: live.parent,
+        type: live.typeId,
+        start,
+        path: mdevDefinitionPath(live.parent, text),
+      });
     } else {
       const typeId = Number(live.typeId.replace(/^nvidia-/, ''));
-      defined.push({ kind: 'vendor-vfio', vf: text, pf: host.gpu, typeId, typeName: live.typeName, start, path: vendorDefinitionPath(host.gpu, text) });
+      defined.push({
+        kind: 'vendor-vfio',
+        vf: text,
+        pf: host.gpu,
+        typeId,
+        typeName: live.typeName,
+        start,
+        path: vendorDefinitionPath(host.gpu, text),
+      });
     }
   }
   return { plan: { action: `define ${countedIds(defined.map(idOf))}`, steps: definitionSteps(defined, []) }, defined };
 }
 
 /** Plans removing definitions (also unreadable ones: undefine is how a corrupt file is cleaned up). */
-export function planUndefineVgpus(definitions: Definitions, request: { ids: string[]; gpu?: string | undefined }): Plan {
+export function planUndefineVgpus(
+  definitions: Definitions,
+  request: { ids: string[]; gpu?: string | undefined },
+): Plan {
   const ids = parseVgpuIds(request.ids, 'undefine vGPUs');
   const steps: Step[] = [];
   for (const id of ids) {
@@ -130,9 +167,13 @@ export function planUndefineVgpus(definitions: Definitions, request: { ids: stri
       ...problems.filter((p) => request.gpu === undefined || p.parent === request.gpu).map((p) => p.path),
     ];
     if (files.length === 0) {
-      throw new VgpuctlError('DEVICE_NOT_FOUND', `Cannot undefine vGPU "${text}": it is not defined${request.gpu === undefined ? '' : ` on ${request.gpu}`}`, {
-        hint: '"vgpuctl vgpus" lists the defined vGPUs',
-      });
+      throw new VgpuctlError(
+        'DEVICE_NOT_FOUND',
+        `Cannot undefine vGPU "${text}": it is not defined${request.gpu === undefined ? '' : ` on ${request.gpu}`}`,
+        {
+          hint: '"vgpuctl vgpus" lists the defined vGPUs',
+        },
+      );
     }
     for (const path of files) steps.push({ kind: 'removeFile', path, why: `undefine vGPU ${text}` });
   }
@@ -155,30 +196,51 @@ export interface ModifyVgpuRequest {
 }
 
 /** Plans a change to one definition; a running vGPU keeps running as it is until restarted. */
-export function planModifyVgpu(inventory: Inventory, definitions: Definitions, request: ModifyVgpuRequest): { plan: Plan; definition: Definition } {
+export function planModifyVgpu(
+  inventory: Inventory,
+  definitions: Definitions,
+  request: ModifyVgpuRequest,
+): { plan: Plan; definition: Definition } {
   const [id] = parseVgpuIds([request.id], 'modify vGPU');
   const text = vgpuIdText(id as NonNullable<typeof id>);
   const { found, problems } = definitionsOf(definitions, text);
   const parentOf = (d: Definition) => (d.kind === 'mdev' ? d.parent : d.pf);
   const broken = problems.find((p) => request.gpu === undefined || p.parent === request.gpu);
   if (broken !== undefined) {
-    throw new VgpuctlError('DEFINITION_INVALID', `Cannot modify vGPU "${text}": its definition ${broken.path} is invalid: ${broken.reason}`, {
-      hint: `Remove it with "vgpuctl undefine ${text}" and define the vGPU again`,
-    });
+    throw new VgpuctlError(
+      'DEFINITION_INVALID',
+      `Cannot modify vGPU "${text}": its definition ${broken.path} is invalid: ${broken.reason}`,
+      {
+        hint: `Remove it with "vgpuctl undefine ${text}" and define the vGPU again`,
+      },
+    );
   }
   const matches = found.filter((d) => request.gpu === undefined || parentOf(d) === request.gpu);
   const [definition] = matches;
   if (definition === undefined) {
-    throw new VgpuctlError('DEVICE_NOT_FOUND', `Cannot modify vGPU "${text}": it is not defined${request.gpu === undefined ? '' : ` on ${request.gpu}`}`, {
-      hint: `Define it first ("vgpuctl define ${text}" for a running vGPU)`,
-    });
+    throw new VgpuctlError(
+      'DEVICE_NOT_FOUND',
+      `Cannot modify vGPU "${text}": it is not defined${request.gpu === undefined ? '' : ` on ${request.gpu}`}`,
+      {
+        hint: `Define it first ("vgpuctl define ${text}" for a running vGPU)`,
+      },
+    );
   }
   if (matches.length > 1) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot modify vGPU "${text}": it is defined on ${matches.map(parentOf).join(' and ')}`, {
-      hint: 'Choose the definition with --gpu PARENT',
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot modify vGPU "${text}": it is defined on ${matches.map(parentOf).join(' and ')}`,
+      {
+        hint: 'Choose the definition with --gpu PARENT',
+      },
+    );
   }
-  if (request.type === undefined && request.start === undefined && request.addAttr === undefined && request.delAttr === undefined) {
+  if (
+    request.type === undefined &&
+    request.start === undefined &&
+    request.addAttr === undefined &&
+    request.delAttr === undefined
+  ) {
     throw new VgpuctlError('USAGE', `Cannot modify vGPU "${text}": no change given`, {
       hint: 'Give --type, --auto, --manual, --addattr NAME --value VALUE or --delattr',
     });
@@ -189,22 +251,37 @@ export function planModifyVgpu(inventory: Inventory, definitions: Definitions, r
     const next = { ...definition };
     if (request.start !== undefined) next.start = request.start;
     if (request.type !== undefined) {
-      const type = listVgpuTypes(inventory).find((t) => t.gpu === definition.pf && typeMatches(t, request.type as string));
+      const type = listVgpuTypes(inventory).find(
+        (t) => t.gpu === definition.pf && typeMatches(t, request.type as string),
+      );
       if (type?.nvidiaTypeId == null) {
-        throw new VgpuctlError('VGPU_TYPE_NOT_FOUND', `Cannot modify vGPU "${text}": ${definition.pf} offers no type "${request.type}" now`, {
-          hint: `"vgpuctl types ${definition.pf}" lists its types`,
-        });
+        throw new VgpuctlError(
+          'VGPU_TYPE_NOT_FOUND',
+          `Cannot modify vGPU "${text}": ${definition.pf} offers no type "${request.type}" now`,
+          {
+            hint: `"vgpuctl types ${definition.pf}" lists its types`,
+          },
+        );
       }
       next.typeId = type.nvidiaTypeId;
       next.typeName = type.name;
     }
     const content = formatVendorVfioConfig(next);
-    return { plan: { action: `modify vGPU ${text}`, steps: [{ kind: 'writeFile', path: next.path, content, mode: 0o644, why: `update the definition of vGPU ${text}` }] }, definition: next };
+    return {
+      plan: {
+        action: `modify vGPU ${text}`,
+        steps: [
+          { kind: 'writeFile', path: next.path, content, mode: 0o644, why: `update the definition of vGPU ${text}` },
+        ],
+      },
+      definition: next,
+    };
   }
 
   const next = { ...definition, attrs: [...definition.attrs] };
   if (request.start !== undefined) next.start = request.start;
-  if (request.type !== undefined) next.mdevType = resolveDefinedType(inventory, definition.parent, request.type, request.force === true, text);
+  if (request.type !== undefined)
+    next.mdevType = resolveDefinedType(inventory, definition.parent, request.type, request.force === true, text);
   if (request.addAttr !== undefined) {
     const { name, value, index } = request.addAttr;
     checkAttrs([[name, value]]);
@@ -218,7 +295,12 @@ export function planModifyVgpu(inventory: Inventory, definitions: Definitions, r
   }
   const content = formatMdevctlConfig(next);
   return {
-    plan: { action: `modify vGPU ${text}`, steps: [{ kind: 'writeFile', path: next.path, content, mode: 0o644, why: `update the definition of vGPU ${text}` }] },
+    plan: {
+      action: `modify vGPU ${text}`,
+      steps: [
+        { kind: 'writeFile', path: next.path, content, mode: 0o644, why: `update the definition of vGPU ${text}` },
+      ],
+    },
     definition: next,
   };
 }
@@ -246,7 +328,11 @@ function planForcedDefine(
     });
   }
   const parent = looksLikePciAddress(request.gpu) ? parsePciAddress(request.gpu) : checkPathName('parent', request.gpu);
-  if (vgpuHosts(inventory).some((h) => h.mechanism === 'vendor-vfio' && (h.gpu === parent || h.vfs.some((v) => v.address === parent)))) {
+  if (
+    vgpuHosts(inventory).some(
+      (h) => h.mechanism === 'vendor-vfio' && (h.gpu === parent || h.vfs.some((v) => v.address === parent)),
+    )
+  ) {
     throw new VgpuctlError('UNSUPPORTED', `Cannot define vGPUs on "${parent}" with --force: it is a vendor-VFIO GPU`, {
       hint: 'Vendor-VFIO vGPUs are defined on an existing VF; enable the VFs and leave out --force',
     });
@@ -256,13 +342,24 @@ function planForcedDefine(
   const count = resolveCount(request.count, given.length, 'define');
   const uuids = [...given];
   while (uuids.length < count) {
-    if (options.newUuid === undefined) throw new VgpuctlError('INVALID_ARGUMENT', `Cannot define ${count} vGPUs: ${given.length} UUIDs given`);
+    if (options.newUuid === undefined)
+      throw new VgpuctlError('INVALID_ARGUMENT', `Cannot define ${count} vGPUs: ${given.length} UUIDs given`);
     uuids.push(parseUuid(options.newUuid()));
   }
   checkNewUuids(inventory, definitions, uuids, 'define');
-  const defined: DefinedVgpu[] = uuids.map((uuid) => ({ kind: 'mdev', uuid, parent, type, start, path: mdevDefinitionPath(parent, uuid) }));
+  const defined: DefinedVgpu[] = uuids.map((uuid) => ({
+    kind: 'mdev',
+    uuid,
+    parent,
+    type,
+    start,
+    path: mdevDefinitionPath(parent, uuid),
+  }));
   const starts = request.startNow === true ? uuids.flatMap((uuid) => mdevCreateSteps(parent, type, uuid, attrs)) : [];
-  return { plan: { action: `define ${countedIds(uuids)}`, steps: [...definitionSteps(defined, attrs), ...starts] }, defined };
+  return {
+    plan: { action: `define ${countedIds(uuids)}`, steps: [...definitionSteps(defined, attrs), ...starts] },
+    defined,
+  };
 }
 
 /** The mdev type id a definition on `parent` gets: resolved against the parent when it exists. */
@@ -275,7 +372,9 @@ function resolveDefinedType(inventory: Inventory, parent: string, query: string,
   if (force) return checkPathName('mdev type', query.trim());
   throw new VgpuctlError(
     'VGPU_TYPE_NOT_FOUND',
-    info === undefined ? `Cannot define "${what}" on "${parent}": no such mdev parent now` : `Cannot define "${what}": ${parent} offers no type "${query}"`,
+    info === undefined
+      ? `Cannot define "${what}" on "${parent}": no such mdev parent now`
+      : `Cannot define "${what}": ${parent} offers no type "${query}"`,
     { hint: 'Add --force to define it anyway (for a parent whose types appear later, e.g. after nvidia-vgpud starts)' },
   );
 }
@@ -287,13 +386,23 @@ function definitionSteps(defined: DefinedVgpu[], attrs: [string, string][]): Ste
     const dir = d.path.slice(0, d.path.lastIndexOf('/'));
     if (!dirs.has(dir)) {
       dirs.add(dir);
-      steps.push({ kind: 'mkdir', path: dir, why: `directory for definitions on ${d.kind === 'mdev' ? d.parent : d.pf}` });
+      steps.push({
+        kind: 'mkdir',
+        path: dir,
+        why: `directory for definitions on ${d.kind === 'mdev' ? d.parent : d.pf}`,
+      });
     }
     const content =
       d.kind === 'mdev'
         ? formatMdevctlConfig({ mdevType: d.type, start: d.start, attrs })
         : formatVendorVfioConfig({ typeId: d.typeId, typeName: d.typeName, start: d.start });
-    steps.push({ kind: 'writeFile', path: d.path, content, mode: 0o644, why: `define vGPU ${idOf(d)} (${d.kind === 'mdev' ? d.type : `nvidia-${d.typeId}`}, start ${d.start})` });
+    steps.push({
+      kind: 'writeFile',
+      path: d.path,
+      content,
+      mode: 0o644,
+      why: `define vGPU ${idOf(d)} (${d.kind === 'mdev' ? d.type : `nvidia-${d.typeId}`}, start ${d.start})`,
+    });
   }
   return steps;
 }
@@ -305,22 +414,34 @@ function idOf(d: DefinedVgpu): string {
 function checkAttrs(attrs: [string, string][]): [string, string][] {
   for (const [name] of attrs) {
     if (!isAttrName(name)) {
-      throw new VgpuctlError('INVALID_NAME', `Cannot use attribute "${name}": attribute names are paths below the device, without ".." or a leading "/"`, {
-        hint: 'Give the attribute as the file below /sys/bus/mdev/devices/<uuid>/ is named, for example vendor/foo',
-      });
+      throw new VgpuctlError(
+        'INVALID_NAME',
+        `Cannot use attribute "${name}": attribute names are paths below the device, without ".." or a leading "/"`,
+        {
+          hint: 'Give the attribute as the file below /sys/bus/mdev/devices/<uuid>/ is named, for example vendor/foo',
+        },
+      );
     }
   }
   return attrs;
 }
 
 function noAttrs(): VgpuctlError {
-  return new VgpuctlError('UNSUPPORTED', 'Cannot set attributes on a vendor-VFIO vGPU: attributes are an mdev feature', {
-    hint: 'Leave out --attr / --addattr for vendor-VFIO vGPUs',
-  });
+  return new VgpuctlError(
+    'UNSUPPORTED',
+    'Cannot set attributes on a vendor-VFIO vGPU: attributes are an mdev feature',
+    {
+      hint: 'Leave out --attr / --addattr for vendor-VFIO vGPUs',
+    },
+  );
 }
 
 function badIndex(id: string, index: number, length: number): VgpuctlError {
-  return new VgpuctlError('INVALID_ARGUMENT', `Cannot modify vGPU "${id}": attribute index ${index} is out of range (it has ${length})`, {
-    hint: 'Indices count from 0; "vgpuctl vgpus --json" shows the attributes',
-  });
+  return new VgpuctlError(
+    'INVALID_ARGUMENT',
+    `Cannot modify vGPU "${id}": attribute index ${index} is out of range (it has ${length})`,
+    {
+      hint: 'Indices count from 0; "vgpuctl vgpus --json" shows the attributes',
+    },
+  );
 }

@@ -52,7 +52,13 @@ export function planRemoveVgpus(inventory: Inventory, request: { ids: string[] }
       });
     }
     const live = host.live.find((v) => v.id === id.vf);
-    steps.push(...vendorRemoveSteps(id.vf, nvidiaTypeNumber(live?.typeId ?? '') ?? vf.vgpu.currentTypeId, live?.typeName ?? null));
+    steps.push(
+      ...vendorRemoveSteps(
+        id.vf,
+        nvidiaTypeNumber(live?.typeId ?? '') ?? vf.vgpu.currentTypeId,
+        live?.typeName ?? null,
+      ),
+    );
   }
   return { action: `${verb} ${countedIds(ids.map(vgpuIdText))}`, steps };
 }

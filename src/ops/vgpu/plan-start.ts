@@ -59,17 +59,24 @@ export class StartPlanner {
       const live = host.live.find((v) => v.id === d.uuid);
       if (live === undefined) continue;
       if (live.parent === d.parent && live.typeId === d.mdevType) return { status: 'running' };
-      return { status: 'failed', reason: `UUID ${d.uuid} is in use by a running vGPU (${live.typeId ?? 'unknown type'} on ${live.parent})` };
+      return {
+        status: 'failed',
+        reason: `UUID ${d.uuid} is in use by a running vGPU (${live.typeId ?? 'unknown type'} on ${live.parent})`,
+      };
     }
     const host = this.hosts.find((h) => h.parents.some((p) => p.name === d.parent));
     const parent = host?.parents.find((p) => p.name === d.parent);
-    if (host === undefined || parent === undefined) return { status: 'waiting', reason: `mdev parent ${d.parent} is not registered` };
+    if (host === undefined || parent === undefined)
+      return { status: 'waiting', reason: `mdev parent ${d.parent} is not registered` };
     const type = parent.types.find((t) => t.id === d.mdevType);
     if (type === undefined) return { status: 'waiting', reason: `${d.parent} does not offer type ${d.mdevType}` };
     const key = `${d.parent}/${d.mdevType}`;
     const fb = type.framebufferMiB;
     if (host.nvidia && fb !== null) {
-      const sizes = [...liveFramebufferSizes(host), ...(this.plannedSize.has(host.gpu) ? [this.plannedSize.get(host.gpu) as number] : [])];
+      const sizes = [
+        ...liveFramebufferSizes(host),
+        ...(this.plannedSize.has(host.gpu) ? [this.plannedSize.get(host.gpu) as number] : []),
+      ];
       const clash = sizes.filter((s) => s !== fb);
       if (clash.length > 0) {
         return {
@@ -88,7 +95,10 @@ export class StartPlanner {
     const used = shared.reduce((sum, [, n]) => sum + n, 0);
     const available = (type.availableInstances ?? 0) - used;
     if (available <= 0) {
-      const max = type.maxInstances === null ? '' : `: ${type.maxInstances - (type.availableInstances ?? 0) + used} of ${type.maxInstances} in use`;
+      const max =
+        type.maxInstances === null
+          ? ''
+          : `: ${type.maxInstances - (type.availableInstances ?? 0) + used} of ${type.maxInstances} in use`;
       return { status: 'failed', reason: `no instances left of ${type.name ?? type.id} on ${d.parent}${max}` };
     }
     this.planned.set(key, (this.planned.get(key) ?? 0) + 1);
@@ -103,24 +113,37 @@ export class StartPlanner {
       const pf = this.inventory.gpus.find((g) => g.address === d.pf);
       return {
         status: 'waiting',
-        reason: pf === undefined ? `GPU ${d.pf} is not present` : `VF ${d.vf} does not exist (${pf.sriov?.numVfs ?? 0} VFs enabled on ${d.pf})`,
+        reason:
+          pf === undefined
+            ? `GPU ${d.pf} is not present`
+            : `VF ${d.vf} does not exist (${pf.sriov?.numVfs ?? 0} VFs enabled on ${d.pf})`,
       };
     }
     const current = vf.vgpu.currentTypeId;
     if (current === d.typeId) return { status: 'running' };
-    if (current !== null) return { status: 'failed', reason: `VF ${d.vf} already hosts another vGPU (nvidia-${current})` };
+    if (current !== null)
+      return { status: 'failed', reason: `VF ${d.vf} already hosts another vGPU (nvidia-${current})` };
     if (this.takenVfs.has(d.vf)) return { status: 'failed', reason: `VF ${d.vf} is defined twice` };
     const fb = d.typeName === null ? null : (parseNvidiaTypeName(d.typeName)?.framebufferMiB ?? null);
-    const sizes = [...liveFramebufferSizes(host), ...(this.plannedSize.has(host.gpu) ? [this.plannedSize.get(host.gpu) as number] : [])];
+    const sizes = [
+      ...liveFramebufferSizes(host),
+      ...(this.plannedSize.has(host.gpu) ? [this.plannedSize.get(host.gpu) as number] : []),
+    ];
     if (fb !== null && sizes.some((s) => s !== fb)) {
-      return { status: 'failed', reason: `${host.gpu} runs ${[...new Set(sizes)].map(formatMiB).join(' and ')} vGPUs; ${d.typeName} cannot start beside them` };
+      return {
+        status: 'failed',
+        reason: `${host.gpu} runs ${[...new Set(sizes)].map(formatMiB).join(' and ')} vGPUs; ${d.typeName} cannot start beside them`,
+      };
     }
     if (!vf.vgpu.creatable.some((t) => t.id === d.typeId)) {
       // The vGPU manager fills creatable_vgpu_types once it runs; until then the list is empty.
       const known = listVgpuTypes(this.inventory).some((t) => t.gpu === host.gpu && t.nvidiaTypeId === d.typeId);
       return known
         ? { status: 'failed', reason: `no instances left of ${d.typeName ?? `nvidia-${d.typeId}`} on ${host.gpu}` }
-        : { status: 'waiting', reason: `VF ${d.vf} does not offer type ${d.typeId}${d.typeName === null ? '' : ` (${d.typeName})`} yet` };
+        : {
+            status: 'waiting',
+            reason: `VF ${d.vf} does not offer type ${d.typeId}${d.typeName === null ? '' : ` (${d.typeName})`} yet`,
+          };
     }
     this.takenVfs.add(d.vf);
     if (fb !== null) this.plannedSize.set(host.gpu, fb);
@@ -157,7 +180,11 @@ export function planStartVgpus(
       case 'waiting':
       case 'failed':
         throw new VgpuctlError(
-          readiness.status === 'waiting' ? 'DEVICE_NOT_FOUND' : readiness.reason.includes('cannot start beside') ? 'VGPU_SIZE_CONFLICT' : 'VGPU_CAPACITY_EXHAUSTED',
+          readiness.status === 'waiting'
+            ? 'DEVICE_NOT_FOUND'
+            : readiness.reason.includes('cannot start beside')
+              ? 'VGPU_SIZE_CONFLICT'
+              : 'VGPU_CAPACITY_EXHAUSTED',
           `Cannot start vGPU "${text}": ${readiness.reason}`,
           {
             hint:
@@ -172,25 +199,42 @@ export function planStartVgpus(
 }
 
 /** The one definition of `id` (on `gpu` when given); errors for none, several or a corrupt one. */
-export function pickDefinition(definitions: Definitions, id: string, gpu: string | undefined, verb: string): Definition {
+export function pickDefinition(
+  definitions: Definitions,
+  id: string,
+  gpu: string | undefined,
+  verb: string,
+): Definition {
   const { found, problems } = definitionsOf(definitions, id);
   const broken = problems.find((p) => gpu === undefined || p.parent === gpu);
   if (broken !== undefined) {
-    throw new VgpuctlError('DEFINITION_INVALID', `Cannot ${verb} vGPU "${id}": its definition ${broken.path} is invalid: ${broken.reason}`, {
-      hint: `Remove it with "vgpuctl undefine ${id}" and define the vGPU again`,
-    });
+    throw new VgpuctlError(
+      'DEFINITION_INVALID',
+      `Cannot ${verb} vGPU "${id}": its definition ${broken.path} is invalid: ${broken.reason}`,
+      {
+        hint: `Remove it with "vgpuctl undefine ${id}" and define the vGPU again`,
+      },
+    );
   }
   const matches = found.filter((d) => gpu === undefined || definitionParent(d) === gpu);
   const [definition] = matches;
   if (definition === undefined) {
-    throw new VgpuctlError('DEVICE_NOT_FOUND', `Cannot ${verb} vGPU "${id}": it is not defined${gpu === undefined ? '' : ` on ${gpu}`}`, {
-      hint: 'Define it with "vgpuctl define", or create a transient vGPU with "vgpuctl create"',
-    });
+    throw new VgpuctlError(
+      'DEVICE_NOT_FOUND',
+      `Cannot ${verb} vGPU "${id}": it is not defined${gpu === undefined ? '' : ` on ${gpu}`}`,
+      {
+        hint: 'Define it with "vgpuctl define", or create a transient vGPU with "vgpuctl create"',
+      },
+    );
   }
   if (matches.length > 1) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${verb} vGPU "${id}": it is defined on ${matches.map(definitionParent).join(' and ')}`, {
-      hint: 'Choose one with --gpu PARENT; only one of them can run at a time',
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot ${verb} vGPU "${id}": it is defined on ${matches.map(definitionParent).join(' and ')}`,
+      {
+        hint: 'Choose one with --gpu PARENT; only one of them can run at a time',
+      },
+    );
   }
   return definition;
 }

@@ -21,9 +21,13 @@ export interface TypeIdentity {
 export function checkTypeQuery(query: string): string {
   const text = query.trim();
   if (text === '' || text.includes('/') || text.includes('..') || /[\u0000-\u001f]/.test(text)) {
-    throw new VgpuctlError('INVALID_NAME', `Cannot use vGPU type "${clip(query)}": type names may not be empty or contain "/" or ".."`, {
-      hint: 'Give a type id (nvidia-222) or name (GRID T4-1B, T4-1B); "vgpuctl types" lists them',
-    });
+    throw new VgpuctlError(
+      'INVALID_NAME',
+      `Cannot use vGPU type "${clip(query)}": type names may not be empty or contain "/" or ".."`,
+      {
+        hint: 'Give a type id (nvidia-222) or name (GRID T4-1B, T4-1B); "vgpuctl types" lists them',
+      },
+    );
   }
   return text;
 }
@@ -65,18 +69,27 @@ export function resolveGpu(hosts: readonly VgpuHost[], argument: string, action:
     const host = hosts.find((h) => h.gpu === address);
     if (host !== undefined) return { host };
     for (const h of hosts) {
-      if (h.parents.some((p) => p.name === address) || h.vfs.some((vf) => vf.address === address)) return { host: h, only: address };
+      if (h.parents.some((p) => p.name === address) || h.vfs.some((vf) => vf.address === address))
+        return { host: h, only: address };
     }
-    throw new VgpuctlError('DEVICE_NOT_FOUND', `Cannot ${action} on "${address}": it is not a GPU that offers vGPU types`, {
-      hint: gpusHint(hosts),
-    });
+    throw new VgpuctlError(
+      'DEVICE_NOT_FOUND',
+      `Cannot ${action} on "${address}": it is not a GPU that offers vGPU types`,
+      {
+        hint: gpusHint(hosts),
+      },
+    );
   }
   checkPathName('GPU', text);
   const host = hosts.find((h) => h.gpu === text);
   if (host !== undefined) return { host };
-  throw new VgpuctlError('DEVICE_NOT_FOUND', `Cannot ${action} on "${clip(text)}": no GPU or mdev parent of that name`, {
-    hint: gpusHint(hosts),
-  });
+  throw new VgpuctlError(
+    'DEVICE_NOT_FOUND',
+    `Cannot ${action} on "${clip(text)}": no GPU or mdev parent of that name`,
+    {
+      hint: gpusHint(hosts),
+    },
+  );
 }
 
 function gpusHint(hosts: readonly VgpuHost[]): string {
@@ -97,14 +110,18 @@ export function parseVgpuId(text: string): VgpuId {
 /** Parses a list of vGPU ids, refusing an empty list and duplicates. */
 export function parseVgpuIds(texts: readonly string[], action: string): VgpuId[] {
   if (texts.length === 0) {
-    throw new VgpuctlError('USAGE', `Cannot ${action}: no vGPU named`, { hint: 'Give UUIDs or VF addresses; "vgpuctl vgpus" lists them' });
+    throw new VgpuctlError('USAGE', `Cannot ${action}: no vGPU named`, {
+      hint: 'Give UUIDs or VF addresses; "vgpuctl vgpus" lists them',
+    });
   }
   const ids = texts.map(parseVgpuId);
   const seen = new Set<string>();
   for (const id of ids) {
     const key = vgpuIdText(id);
     if (seen.has(key)) {
-      throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${action}: "${key}" is named twice`, { hint: 'Name each vGPU once' });
+      throw new VgpuctlError('INVALID_ARGUMENT', `Cannot ${action}: "${key}" is named twice`, {
+        hint: 'Name each vGPU once',
+      });
     }
     seen.add(key);
   }
@@ -125,4 +142,9 @@ export function formatMiB(mib: number): string {
 export function countedIds(ids: readonly string[]): string {
   if (ids.length === 1) return `vGPU ${ids[0]}`;
   return ids.length <= 4 ? `${ids.length} vGPUs (${ids.join(', ')})` : `${ids.length} vGPUs`;
+}
+
+/** "a 2 GiB", "an 8 GiB", "an 11 GiB": the article as the number is spoken. */
+export function withArticle(text: string): string {
+  return `${/^(8|1[18](\D|$))/.test(text) ? 'an' : 'a'} ${text}`;
 }

@@ -22,7 +22,12 @@ export function currentVgpuTypePath(vf: string): string {
 }
 
 /** Creates an mdev, then writes its attributes in order (as mdevctl's `start` does). */
-export function mdevCreateSteps(parent: string, typeId: string, uuid: string, attrs: readonly [string, string][] = []): Step[] {
+export function mdevCreateSteps(
+  parent: string,
+  typeId: string,
+  uuid: string,
+  attrs: readonly [string, string][] = [],
+): Step[] {
   const create: Step = {
     kind: 'write',
     path: mdevCreatePath(parent, typeId),
@@ -33,12 +38,14 @@ export function mdevCreateSteps(parent: string, typeId: string, uuid: string, at
   };
   return [
     create,
-    ...attrs.map(([name, value]): Step => ({
-      kind: 'write',
-      path: `${mdevDevicePath(uuid)}/${name}`,
-      value,
-      why: `set attribute ${name} of vGPU ${uuid}`,
-    })),
+    ...attrs.map(
+      ([name, value]): Step => ({
+        kind: 'write',
+        path: `${mdevDevicePath(uuid)}/${name}`,
+        value,
+        why: `set attribute ${name} of vGPU ${uuid}`,
+      }),
+    ),
   ];
 }
 
@@ -46,7 +53,9 @@ export function mdevCreateSteps(parent: string, typeId: string, uuid: string, at
 export function mdevRemoveSteps(uuid: string, parent: string, typeId: string | null): Step[] {
   const remove = mdevRemoveStep(uuid, `remove vGPU ${uuid}${typeId === null ? '' : ` (${typeId})`} from ${parent}`);
   if (typeId !== null) {
-    remove.undo = [{ kind: 'write', path: mdevCreatePath(parent, typeId), value: uuid, why: `undo: create vGPU ${uuid} again` }];
+    remove.undo = [
+      { kind: 'write', path: mdevCreatePath(parent, typeId), value: uuid, why: `undo: create vGPU ${uuid} again` },
+    ];
   }
   return [remove];
 }
@@ -74,10 +83,17 @@ export function vendorRemoveSteps(vf: string, typeId: number | null, typeName: s
     kind: 'write',
     path: currentVgpuTypePath(vf),
     value: '0',
-    why: `remove vGPU ${typeName ?? (typeId === null ? '' : `type ${typeId}`)} from VF ${vf}`.replace(/  +/, ' '),
+    why: `remove vGPU ${typeName ?? (typeId === null ? '' : `type ${typeId}`)} from VF ${vf}`.replace(/ {2,}/, ' '),
   };
   if (typeId !== null) {
-    step.undo = [{ kind: 'write', path: currentVgpuTypePath(vf), value: String(typeId), why: `undo: give VF ${vf} its vGPU again` }];
+    step.undo = [
+      {
+        kind: 'write',
+        path: currentVgpuTypePath(vf),
+        value: String(typeId),
+        why: `undo: give VF ${vf} its vGPU again`,
+      },
+    ];
   }
   return [step];
 }

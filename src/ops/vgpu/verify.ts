@@ -15,7 +15,7 @@ function liveTypes(inventory: Inventory): Map<string, string | null> {
 /** What is missing after creating `created`, or undefined. */
 export function verifyCreated(inventory: Inventory, created: CreatedVgpus): string | undefined {
   const live = liveTypes(inventory);
-  const missing = (created as (CreatedVgpus[number])[])
+  const missing = (created as CreatedVgpus[number][])
     .filter((c) => (c.kind === 'mdev' ? live.get(c.uuid) !== c.type : live.get(c.vf) !== `nvidia-${c.typeId}`))
     .map((c) => (c.kind === 'mdev' ? c.uuid : c.vf));
   return missing.length === 0 ? undefined : `${missing.join(', ')} did not appear`;

@@ -54,7 +54,8 @@ export function vgpuHosts(inventory: Inventory): VgpuHost[] {
     const vfs = (gpu.sriov?.vfs ?? []).filter((vf): vf is VgpuHost['vfs'][number] => vf.vgpu !== null);
     // Vendor-VFIO GPUs show their nvidia/ files only on VFs; with no VFs enabled, a bound
     // NVIDIA SR-IOV GPU without mdev support is still a vendor-VFIO host (kernel-semantics.md §6.3).
-    const vendorCapable = vfs.length > 0 || (gpu.sriov !== null && gpu.driver === 'nvidia' && gpu.hostVgpuMode === 'SR-IOV');
+    const vendorCapable =
+      vfs.length > 0 || (gpu.sriov !== null && gpu.driver === 'nvidia' && gpu.hostVgpuMode === 'SR-IOV');
     if (!vendorCapable) continue;
     hosts.push({
       gpu: gpu.address,
@@ -71,7 +72,9 @@ export function vgpuHosts(inventory: Inventory): VgpuHost[] {
           typeId: `nvidia-${vf.vgpu.currentTypeId}`,
           typeName: vf.vgpu.currentTypeName,
           framebufferMiB:
-            vf.vgpu.currentTypeName === null ? null : (parseNvidiaTypeName(vf.vgpu.currentTypeName)?.framebufferMiB ?? null),
+            vf.vgpu.currentTypeName === null
+              ? null
+              : (parseNvidiaTypeName(vf.vgpu.currentTypeName)?.framebufferMiB ?? null),
         })),
     });
   }
