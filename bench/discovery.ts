@@ -10,8 +10,8 @@ import { discover } from '../src/discovery/discover.ts';
 import { EmulatedHost } from '../src/emulator/emulated-host.ts';
 import { EmulatedKernel } from '../src/emulator/kernel.ts';
 import { resolveScenario } from '../src/emulator/scenario/load.ts';
-import { FsHost } from '../src/host/fs-host.ts';
 import { writeTreeTo } from '../src/emulator/write-tree.ts';
+import { FsHost } from '../src/host/fs-host.ts';
 import { median, printTable, tempDirSync, timeAsync } from './util.ts';
 
 const SIZES = [64, 512, 2048];
@@ -55,7 +55,17 @@ export async function benchDiscovery(): Promise<void> {
   }
   printTable(
     'Discovery of big (T4s holding 16 vGPUs each): median milliseconds, growth relative to 64 instances',
-    ['instances', 'GPUs', 'boot ms', 'in-memory ms', 'growth', 'tree on disk ms', 'growth', 'vgpuctl list --json ms', 'growth'],
+    [
+      'instances',
+      'GPUs',
+      'boot ms',
+      'in-memory ms',
+      'growth',
+      'tree on disk ms',
+      'growth',
+      'vgpuctl list --json ms',
+      'growth',
+    ],
     rows,
   );
 }

@@ -42,17 +42,34 @@ export async function benchMdevctlOnEmulator(): Promise<void> {
     const work = mkdtempSync('/dev/shm/vgpuctl-bench-');
     const env = { ...process.env, VGPUCTL_STATE_DIR: join(work, 'state'), VGPUCTL_PCI_IDS: 'none' };
     try {
-      execFileSync(process.execPath, [BIN, 'emulate', 'write-tree', join(work, 'tree'), '--scenario', scenario], { env, stdio: 'ignore' });
-      execFileSync('mkdir', ['-p', join(work, 'tree/etc/mdevctl.d/scripts.d/callouts'), join(work, 'tree/etc/mdevctl.d/scripts.d/notifiers')]);
+      execFileSync(process.execPath, [BIN, 'emulate', 'write-tree', join(work, 'tree'), '--scenario', scenario], {
+        env,
+        stdio: 'ignore',
+      });
+      execFileSync('mkdir', [
+        '-p',
+        join(work, 'tree/etc/mdevctl.d/scripts.d/callouts'),
+        join(work, 'tree/etc/mdevctl.d/scripts.d/notifiers'),
+      ]);
       const tmpfs = parse(
         execFileSync(
           'unshare',
-          ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind ${work}/tree/sys /sys && mount --bind ${work}/tree/etc/mdevctl.d /etc/mdevctl.d && ${LOOP}`],
+          [
+            '-m',
+            '--propagation',
+            'private',
+            'sh',
+            '-c',
+            `mount --bind ${work}/tree/sys /sys && mount --bind ${work}/tree/etc/mdevctl.d /etc/mdevctl.d && ${LOOP}`,
+          ],
           { encoding: 'utf8' },
         ),
       );
       const fuse = parse(
-        execFileSync(process.execPath, [BIN, 'emulate', 'run', '--scenario', scenario, '--', 'sh', '-c', LOOP], { env, encoding: 'utf8' }),
+        execFileSync(process.execPath, [BIN, 'emulate', 'run', '--scenario', scenario, '--', 'sh', '-c', LOOP], {
+          env,
+          encoding: 'utf8',
+        }),
       );
       for (const verb of ['types', 'list']) {
         const f = (fuse[verb] ?? 0) / 1000;

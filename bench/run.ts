@@ -5,11 +5,13 @@
 import { benchDiscovery } from './discovery.ts';
 import { benchFuse } from './fuse.ts';
 import { benchMdevctlOnEmulator } from './mdevctl-on-emulator.ts';
+import { benchVgpuVsMdevctl } from './vgpu-vs-mdevctl.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   discovery: benchDiscovery,
   fuse: benchFuse,
   'mdevctl-on-emulator': benchMdevctlOnEmulator,
+  'vgpu-vs-mdevctl': benchVgpuVsMdevctl,
 };
 
 const wanted = process.argv.slice(2);

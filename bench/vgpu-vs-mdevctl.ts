@@ -80,13 +80,9 @@ function processBenchUnavailable(): string | undefined {
 function inSandbox(script: string): string {
   const work = mkdtempSync('/dev/shm/vgpuctl-bench-');
   try {
-    // From source: a dist/ left from an older build would silently run older code.
-    const env = {
-      ...process.env,
-      VGPUCTL_STATE_DIR: join(work, 'state'),
-      VGPUCTL_PCI_IDS: 'none',
-      VGPUCTL_FROM_SOURCE: '1',
-    };
+    // The compiled CLI, as users run it (`npm run bench` builds dist/ first).
+    const { VGPUCTL_FROM_SOURCE: _fromSource, ...inherited } = process.env;
+    const env = { ...inherited, VGPUCTL_STATE_DIR: join(work, 'state'), VGPUCTL_PCI_IDS: 'none' };
     return execFileSync(
       process.execPath,
       [BIN, 'emulate', 'run', '--scenario', BENCH_SCENARIO, '--', 'sh', '-c', script],

@@ -16,7 +16,11 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
   store: { layers: ['core', 'formats', 'host', 'store'], packages: ['zod'], node: [] },
   ops: { layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops'], packages: ['zod'], node: [] },
   vmconfig: { layers: ['core', 'formats', 'discovery', 'vmconfig'], packages: ['zod'], node: [] },
-  manager: { layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager'], packages: ['zod'], node: [] },
+  manager: {
+    layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager'],
+    packages: ['zod'],
+    node: [],
+  },
   emulator: { layers: ['core', 'formats', 'host', 'emulator'], packages: ['zod'], node: ['*'] },
   cli: {
     layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager', 'emulator', 'cli'],
@@ -55,8 +59,10 @@ for (const file of walk(SRC)) {
     if (spec.startsWith('.')) {
       const target = relative(SRC, resolve(dirname(file), spec));
       const targetLayer = target.includes('/') ? (target.split('/')[0] as string) : target.replace(/\.ts$/, '');
-      if (!rule.layers.includes(targetLayer) && !isTest) problems.push(`${rel}: imports ${target} (layer ${targetLayer})`);
-      if ((FORBIDDEN_FILES[layer] ?? []).includes(target) && !isTest) problems.push(`${rel}: must not import ${target}`);
+      if (!rule.layers.includes(targetLayer) && !isTest)
+        problems.push(`${rel}: imports ${target} (layer ${targetLayer})`);
+      if ((FORBIDDEN_FILES[layer] ?? []).includes(target) && !isTest)
+        problems.push(`${rel}: must not import ${target}`);
     } else if (spec.startsWith('node:')) {
       if (!rule.node.includes('*') && !rule.node.includes(spec) && !isTest) problems.push(`${rel}: imports ${spec}`);
     } else {

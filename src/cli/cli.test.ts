@@ -56,15 +56,45 @@ describe('vgpuctl show', () => {
 
 describe('bad input gives one clear error line, a hint and a fixed exit status', () => {
   const cases: [string, string[], number, RegExp][] = [
-    ['an unknown scenario', ['list', '--emulate', 'nope'], 3, /^error: Cannot load scenario "nope": no built-in scenario of that name/],
+    [
+      'an unknown scenario',
+      ['list', '--emulate', 'nope'],
+      3,
+      /^error: Cannot load scenario "nope": no built-in scenario of that name/,
+    ],
     ['a malformed address', ['show', 'zz:00.0', '--emulate'], 2, /^error: Cannot parse PCI address "zz:00\.0"/],
     ['an address with device > 0x1f', ['show', '0000:3b:20.0', '--emulate'], 2, /^error: Cannot parse PCI address/],
-    ['an absent address', ['show', '0000:99:00.0', '--emulate'], 3, /^error: Cannot show GPU "0000:99:00\.0": no such PCI device/],
-    ['an address that is not a GPU', ['show', '0000:01:00.1', '--emulate'], 2, /^error: Cannot show GPU "0000:01:00\.1": it is not a display controller/],
-    ['a root that does not exist', ['list', '--root', '/nonexistent/vgpuctl'], 5, /^error: Cannot read host root "\/nonexistent\/vgpuctl": no such directory/],
-    ['a root without /sys', ['list', '--root', '/usr/share'], 5, /^error: Cannot read host the tree at \/usr\/share: it has no \/sys directory/],
+    [
+      'an absent address',
+      ['show', '0000:99:00.0', '--emulate'],
+      3,
+      /^error: Cannot show GPU "0000:99:00\.0": no such PCI device/,
+    ],
+    [
+      'an address that is not a GPU',
+      ['show', '0000:01:00.1', '--emulate'],
+      2,
+      /^error: Cannot show GPU "0000:01:00\.1": it is not a display controller/,
+    ],
+    [
+      'a root that does not exist',
+      ['list', '--root', '/nonexistent/vgpuctl'],
+      5,
+      /^error: Cannot read host root "\/nonexistent\/vgpuctl": no such directory/,
+    ],
+    [
+      'a root without /sys',
+      ['list', '--root', '/usr/share'],
+      5,
+      /^error: Cannot read host the tree at \/usr\/share: it has no \/sys directory/,
+    ],
     ['--root with --emulate', ['list', '--root', '/', '--emulate'], 2, /^error: Cannot combine --root and --emulate/],
-    ['a missing scenario file', ['list', '--emulate', './missing.toml'], 2, /^error: Cannot load scenario "\.\/missing\.toml": no such file/],
+    [
+      'a missing scenario file',
+      ['list', '--emulate', './missing.toml'],
+      2,
+      /^error: Cannot load scenario "\.\/missing\.toml": no such file/,
+    ],
   ];
   for (const [name, args, status, message] of cases) {
     test(name, async () => {
@@ -128,7 +158,8 @@ describe('vgpuctl emulate', () => {
   test('scenarios lists the built-ins with lab as the default', async () => {
     const run = await cli('emulate', 'scenarios');
     assert.equal(run.status, 0, run.stderr);
-    for (const name of ['lab', 'kubevirt-t4', 'samples', 'big']) assert.match(run.stdout, new RegExp(`^${name}\\s`, 'm'));
+    for (const name of ['lab', 'kubevirt-t4', 'samples', 'big'])
+      assert.match(run.stdout, new RegExp(`^${name}\\s`, 'm'));
     assert.match(run.stdout, /\(default\)/);
   });
 

@@ -4,15 +4,15 @@
  */
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { isVgpuctlError, VgpuctlError } from '../core/errors.ts';
-import { isHostError } from '../host/host-port.ts';
-import type { CommandResult } from './command-result.ts';
 import { runInsideNamespace } from '../emulator/sandbox/inside-namespace.ts';
 import { runInNewNamespace } from '../emulator/sandbox/run-sandboxed.ts';
-import { type CommandContext, finish, type GlobalOptions, loadScenarioArgument, openContext } from './context.ts';
+import { isHostError } from '../host/host-port.ts';
+import type { CommandResult } from './command-result.ts';
 import { mountCommand, resetCommand, scenariosCommand, writeTreeCommand } from './commands/emulate.ts';
 import { COMMAND_MODULES } from './commands/index.ts';
 import { listCommand } from './commands/list.ts';
 import { showCommand } from './commands/show.ts';
+import { type CommandContext, finish, type GlobalOptions, loadScenarioArgument, openContext } from './context.ts';
 import { renderError } from './render/error-text.ts';
 
 const VERSION = '0.1.0';
@@ -104,7 +104,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     });
   emulate
     .command('run')
-    .description('run a command in a private mount namespace where /sys, /dev/vfio and /etc/mdevctl.d show an emulated host')
+    .description(
+      'run a command in a private mount namespace where /sys, /dev/vfio and /etc/mdevctl.d show an emulated host',
+    )
     .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
     .argument('<command...>', 'the command and its arguments (put -- before them)')
     .action(async (command, options) => {
@@ -127,7 +129,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       await withHost(async (context) => {
         const kernel = context.emulator?.kernel;
         if (kernel === undefined) throw new VgpuctlError('INTERNAL', 'Cannot run the sandbox: no emulated host');
-        const status = await runInsideNamespace(kernel, command, { work: options.work }, globals.debug ? log : () => {});
+        const status = await runInsideNamespace(
+          kernel,
+          command,
+          { work: options.work },
+          globals.debug ? log : () => {},
+        );
         return { data: { status }, text: '', exitCode: status };
       });
     });
@@ -152,14 +159,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 function toVgpuctlError(error: unknown): VgpuctlError {
   if (isVgpuctlError(error)) return error;
   if (isHostError(error)) {
-    return new VgpuctlError('HOST_IO', `Cannot ${error.op} "${error.path}": ${error.message.split(': ').slice(1).join(': ')}`, {
-      hint: 'Check that the path exists and that vgpuctl runs with enough privileges (root for sysfs writes)',
-      cause: error,
-    });
+    return new VgpuctlError(
+      'HOST_IO',
+      `Cannot ${error.op} "${error.path}": ${error.message.split(': ').slice(1).join(': ')}`,
+      {
+        hint: 'Check that the path exists and that vgpuctl runs with enough privileges (root for sysfs writes)',
+        cause: error,
+      },
+    );
   }
   return new VgpuctlError('INTERNAL', `Cannot complete the command: ${(error as Error)?.message ?? String(error)}`, {
     hint: 'This is a bug in vgpuctl; run again with --debug and report the output',
     cause: error,
   });
 }
-

@@ -19,7 +19,12 @@ describe('renderPlanAsShell()', () => {
     const text = renderPlanAsShell({
       action: 'clear',
       steps: [
-        { kind: 'write', path: '/sys/bus/pci/devices/0000:01:00.0/driver_override', value: '\n', why: 'clear the override' },
+        {
+          kind: 'write',
+          path: '/sys/bus/pci/devices/0000:01:00.0/driver_override',
+          value: '\n',
+          why: 'clear the override',
+        },
         { kind: 'write', path: '/sys/x', value: 'vfio-pci\n', why: 'name it' },
       ],
     });
@@ -38,6 +43,7 @@ describe('renderPlanAsShell()', () => {
           why: 'create the vGPU',
         },
         { kind: 'writeFile', path: '/etc/mdevctl.d/0000:3b:00.0/x', content: '{"a":1}\n', why: 'persist it' },
+        { kind: 'writeFile', path: '/etc/y', content: '{"b":2}', why: 'no newline' },
       ],
     });
     assert.equal(
@@ -50,6 +56,8 @@ describe('renderPlanAsShell()', () => {
         "cat > /etc/mdevctl.d/0000:3b:00.0/x <<'EOF'",
         '{"a":1}',
         'EOF',
+        '# no newline',
+        `printf '%s' '{"b":2}' > /etc/y`,
       ].join('\n'),
     );
   });

@@ -65,7 +65,12 @@ export function renderPlanAsShell(plan: Plan): string {
         break;
       case 'writeFile': {
         const mode = step.mode === undefined ? '' : ` && chmod ${step.mode.toString(8)} ${shellQuote(step.path)}`;
-        lines.push(`cat > ${shellQuote(step.path)} <<'EOF'${mode}`, step.content.replace(/\n$/, ''), 'EOF');
+        // A here-document always ends in a newline: use it only when the content does too.
+        if (step.content.endsWith('\n') && !step.content.includes('\nEOF\n')) {
+          lines.push(`cat > ${shellQuote(step.path)} <<'EOF'${mode}`, step.content.slice(0, -1), 'EOF');
+        } else {
+          lines.push(`printf '%s' ${shellQuote(step.content)} > ${shellQuote(step.path)}${mode}`);
+        }
         break;
       }
       case 'removeFile':

@@ -53,10 +53,13 @@ describe('parseCmdline()', () => {
 
 describe('parseCreatableVgpuTypes()', () => {
   test('skips the header and reads id : name lines', () => {
-    assert.deepEqual(parseCreatableVgpuTypes('ID    : vGPU Name\n1414 : NVIDIA H200X-1-18C\n1415 : NVIDIA H200X-2-35C\n'), [
-      { id: 1414, name: 'NVIDIA H200X-1-18C' },
-      { id: 1415, name: 'NVIDIA H200X-2-35C' },
-    ]);
+    assert.deepEqual(
+      parseCreatableVgpuTypes('ID    : vGPU Name\n1414 : NVIDIA H200X-1-18C\n1415 : NVIDIA H200X-2-35C\n'),
+      [
+        { id: 1414, name: 'NVIDIA H200X-1-18C' },
+        { id: 1415, name: 'NVIDIA H200X-2-35C' },
+      ],
+    );
   });
   test('a full GPU leaves only the header', () => {
     assert.deepEqual(parseCreatableVgpuTypes('ID    : vGPU Name\n'), []);

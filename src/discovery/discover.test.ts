@@ -38,12 +38,24 @@ describe('discover() on the lab scenario', () => {
   });
 
   const identities: [string, string, string, string, string | null][] = [
-    ['0000:00:02.0', 'Intel Corporation CoffeeLake-S GT2 [UHD Graphics 630]', '0x030000', 'i915', 'VGA compatible controller'],
+    [
+      '0000:00:02.0',
+      'Intel Corporation CoffeeLake-S GT2 [UHD Graphics 630]',
+      '0x030000',
+      'i915',
+      'VGA compatible controller',
+    ],
     ['0000:01:00.0', 'NVIDIA Corporation AD104 [GeForce RTX 4070]', '0x030000', 'nvidia', 'VGA compatible controller'],
     ['0000:3b:00.0', 'NVIDIA Corporation TU104GL [Tesla T4]', '0x030200', 'nvidia', '3D controller'],
     // The fixture pci.ids has no 26b9, like hwdata 0.368: the name falls back to the id, as lspci does.
     ['0000:41:00.0', 'NVIDIA Corporation Device 26b9', '0x030200', 'nvidia', '3D controller'],
-    ['0000:81:00.0', 'NVIDIA Corporation GP106 [GeForce GTX 1060 6GB]', '0x030000', 'nvidia', 'VGA compatible controller'],
+    [
+      '0000:81:00.0',
+      'NVIDIA Corporation GP106 [GeForce GTX 1060 6GB]',
+      '0x030000',
+      'nvidia',
+      'VGA compatible controller',
+    ],
   ];
   for (const [address, name, classCode, driver, className] of identities) {
     test(`${address} is named "${name}" and bound to ${driver}`, () => {
@@ -84,13 +96,23 @@ describe('discover() on the lab scenario', () => {
   });
 
   test('VRAM of the RTX 4070 comes from vram_info: 8 GiB physical + 2 GiB virtual', () => {
-    assert.deepEqual(gpu(lab, '0000:01:00.0').vram, { totalMiB: 10240, physicalMiB: 8192, virtualMiB: 2048, source: 'vram_info' });
+    assert.deepEqual(gpu(lab, '0000:01:00.0').vram, {
+      totalMiB: 10240,
+      physicalMiB: 8192,
+      virtualMiB: 2048,
+      source: 'vram_info',
+    });
   });
 
   test('VRAM of NVIDIA GPUs without vram_info comes from nvidia-smi; the Intel iGPU has none stated', () => {
     assert.equal(gpu(lab, '0000:3b:00.0').vram.source, 'nvidia-smi');
     assert.ok((gpu(lab, '0000:3b:00.0').vram.totalMiB ?? 0) > 14_000);
-    assert.deepEqual(gpu(lab, '0000:00:02.0').vram, { totalMiB: null, physicalMiB: null, virtualMiB: null, source: 'unknown' });
+    assert.deepEqual(gpu(lab, '0000:00:02.0').vram, {
+      totalMiB: null,
+      physicalMiB: null,
+      virtualMiB: null,
+      source: 'unknown',
+    });
   });
 
   test('the Tesla T4 is a classic mdev parent with GRID T4 types parsed from their descriptions', () => {

@@ -73,12 +73,21 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
   const claimed = new Set<string>();
   const gpus = await Promise.all(
     gpuAddresses.map((address) =>
-      readGpu(sysfs, functions.get(address) as PciFunctionFacts, { ids, functions, parents, smi, vramReports, claimed }),
+      readGpu(sysfs, functions.get(address) as PciFunctionFacts, {
+        ids,
+        functions,
+        parents,
+        smi,
+        vramReports,
+        claimed,
+      }),
     ),
   );
 
   const host_ = await readHostFacts(sysfs, { mdevParents: parents.size, nvidiaSmi: smi !== null });
-  const otherMdevParents = [...parents.values()].filter((p) => !claimed.has(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const otherMdevParents = [...parents.values()]
+    .filter((p) => !claimed.has(p.name))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
   const passthrough = await readPassthroughFacts(sysfs, functions, ids, { deviceUsers: options.deviceUsers ?? true });
   return Inventory.parse({
     schemaVersion: 1,
@@ -128,7 +137,9 @@ async function readGpu(sysfs: SysfsReader, facts: PciFunctionFacts, ctx: Context
     sriov: await readSriov(sysfs, facts.address, ctx),
     mdev,
     mig:
-      smiGpu?.migCurrent === undefined ? null : { current: smiGpu.migCurrent, pending: smiGpu.migPending ?? smiGpu.migCurrent },
+      smiGpu?.migCurrent === undefined
+        ? null
+        : { current: smiGpu.migCurrent, pending: smiGpu.migPending ?? smiGpu.migCurrent },
     hostVgpuMode: smiGpu?.hostVgpuMode ?? null,
   };
 }
@@ -154,7 +165,8 @@ function readVram(
       source: 'vram_info',
     };
   }
-  if (smiTotal !== undefined) return { totalMiB: smiTotal, physicalMiB: smiTotal, virtualMiB: null, source: 'nvidia-smi' };
+  if (smiTotal !== undefined)
+    return { totalMiB: smiTotal, physicalMiB: smiTotal, virtualMiB: null, source: 'nvidia-smi' };
   return { totalMiB: null, physicalMiB: null, virtualMiB: null, source: 'unknown' };
 }
 

@@ -21,7 +21,16 @@ const RELEVANT_FLAGS = [
   'nvidia-drm.modeset',
 ];
 
-const VFIO_MODULES = ['vfio', 'vfio_pci', 'vfio_pci_core', 'vfio_iommu_type1', 'vfio_mdev', 'mdev', 'kvmgt', 'nvidia_vgpu_vfio'];
+const VFIO_MODULES = [
+  'vfio',
+  'vfio_pci',
+  'vfio_pci_core',
+  'vfio_iommu_type1',
+  'vfio_mdev',
+  'mdev',
+  'kvmgt',
+  'nvidia_vgpu_vfio',
+];
 
 /** Reads the host-level facts: IOMMU, kernel parameters, VFIO/mdev/KVM availability. */
 export async function readHostFacts(
@@ -45,7 +54,8 @@ export async function readHostFacts(
   }
   // drivers/iommu/intel/dmar.c names units dmarN; drivers/iommu/amd names them ivhdN.
   const unit = iommuUnits[0];
-  const driver = unit === undefined ? null : unit.startsWith('dmar') ? 'intel' : unit.startsWith('ivhd') ? 'amd' : 'other';
+  const driver =
+    unit === undefined ? null : unit.startsWith('dmar') ? 'intel' : unit.startsWith('ivhd') ? 'amd' : 'other';
   const loaded = VFIO_MODULES.filter((m) => modules.includes(m));
   return {
     source: sysfs.host.description,

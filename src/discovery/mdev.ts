@@ -21,7 +21,9 @@ export async function readMdevParent(sysfs: SysfsReader, name: string): Promise<
   const typeIds = await sysfs.list(`${path}/mdev_supported_types`);
   const types = await Promise.all(typeIds.map((id) => readType(sysfs, `${path}/mdev_supported_types/${id}`, id)));
   const instances = (
-    await Promise.all(types.map((type) => Promise.all(type.instances.map((uuid) => readInstance(sysfs, path, uuid, type.id)))))
+    await Promise.all(
+      types.map((type) => Promise.all(type.instances.map((uuid) => readInstance(sysfs, path, uuid, type.id)))),
+    )
   ).flat();
   instances.sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
   return { name, path, types, instances };

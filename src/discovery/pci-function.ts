@@ -97,7 +97,12 @@ async function readLink(sysfs: SysfsReader, dir: string): Promise<PciFunctionFac
 
 /** Names of a function from pci.ids, with lspci's fallbacks ("Device 1eb8") where unknown. */
 export function describeFunction(facts: PciFunctionFacts, ids: PciIds) {
-  const names = ids.names(facts.vendor, facts.device, facts.subsystemVendor ?? undefined, facts.subsystemDevice ?? undefined);
+  const names = ids.names(
+    facts.vendor,
+    facts.device,
+    facts.subsystemVendor ?? undefined,
+    facts.subsystemDevice ?? undefined,
+  );
   const vendorText = names.vendor ?? `Vendor ${hex4(facts.vendor)}`;
   const deviceText = names.device ?? `Device ${hex4(facts.device)}`;
   const klass = ids.className(facts.classCode);

@@ -1,10 +1,10 @@
 import { posix } from 'node:path';
 import type { ExecResult, HostPort, HostStat } from '../host/host-port.ts';
 import { HostError } from '../host/host-port.ts';
+import type { EmulatedKernel } from './kernel.ts';
 import { KernelErrno } from './kernfs/errno-error.ts';
 import type { AccessContext, DirNode } from './kernfs/nodes.ts';
 import { ROOT_CONTEXT } from './kernfs/nodes.ts';
-import type { EmulatedKernel } from './kernel.ts';
 
 /**
  * The host port over the in-memory emulated kernel. Reads and writes of attributes go

@@ -22,13 +22,20 @@ describe('openPersistentEmulator()', () => {
     const first = await open();
     await first.host.write(T4_CREATE, UUID);
     await first.host.mkdir('/etc/mdevctl.d/0000:3b:00.0', { recursive: true });
-    await first.host.writeFile(`/etc/mdevctl.d/0000:3b:00.0/${UUID}`, '{"mdev_type":"nvidia-222","start":"manual","attrs":[]}');
+    await first.host.writeFile(
+      `/etc/mdevctl.d/0000:3b:00.0/${UUID}`,
+      '{"mdev_type":"nvidia-222","start":"manual","attrs":[]}',
+    );
     await first.save();
 
     const second = await open();
     assert.equal(await second.host.exists(`/sys/bus/mdev/devices/${UUID}`), true);
     assert.equal(
-      (await second.host.readText('/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/available_instances')).trim(),
+      (
+        await second.host.readText(
+          '/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/available_instances',
+        )
+      ).trim(),
       '15',
     );
     assert.match(await second.host.readText(`/etc/mdevctl.d/0000:3b:00.0/${UUID}`), /nvidia-222/);
@@ -59,7 +66,10 @@ describe('openPersistentEmulator()', () => {
     await e.host.write(T4_CREATE, UUID);
     await e.save();
     await writeFile(e.stateFile, '{"version":1,');
-    await assert.rejects(open('corrupt'), (error) => isVgpuctlError(error) && error.code === 'STATE_CORRUPT' && /reset/.test(error.hint ?? ''));
+    await assert.rejects(
+      open('corrupt'),
+      (error) => isVgpuctlError(error) && error.code === 'STATE_CORRUPT' && /reset/.test(error.hint ?? ''),
+    );
   });
 
   test('state made from another scenario is refused', async () => {

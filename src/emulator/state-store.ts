@@ -14,9 +14,9 @@ import { z } from 'zod';
 import { VgpuctlError } from '../core/errors.ts';
 import { isHostError } from '../host/host-port.ts';
 import { EmulatedHost } from './emulated-host.ts';
+import { EmulatedKernel } from './kernel.ts';
 import { KernelErrno } from './kernfs/errno-error.ts';
 import type { Kernfs } from './kernfs/tree.ts';
-import { EmulatedKernel } from './kernel.ts';
 import { Scenario } from './scenario/schema.ts';
 
 const JournalEntry = z.object({ path: z.string(), data: z.string() }).strict();
@@ -130,10 +130,14 @@ async function readState(
     throw corrupt(key, `${stateFile} is not a valid state file`, cause);
   }
   if (!isDeepStrictEqual(parsed.scenario, scenario)) {
-    throw new VgpuctlError('STATE_CORRUPT', `Cannot load emulated host "${key}": its saved state was made from a different scenario`, {
-      hint: `Run "vgpuctl emulate reset ${key}" to start again from the scenario`,
-      details: { stateFile },
-    });
+    throw new VgpuctlError(
+      'STATE_CORRUPT',
+      `Cannot load emulated host "${key}": its saved state was made from a different scenario`,
+      {
+        hint: `Run "vgpuctl emulate reset ${key}" to start again from the scenario`,
+        details: { stateFile },
+      },
+    );
   }
   return { journal: parsed.journal, files: parsed.files };
 }
@@ -207,9 +211,13 @@ async function acquireLock(lockFile: string, timeoutMs: number): Promise<() => P
       continue;
     }
     if (Date.now() > deadline) {
-      throw new VgpuctlError('DEVICE_BUSY', `Cannot lock emulated host state "${lockFile}": held by process ${holder}`, {
-        hint: 'Wait for the other vgpuctl command to finish, or remove the lock file if that process is gone',
-      });
+      throw new VgpuctlError(
+        'DEVICE_BUSY',
+        `Cannot lock emulated host state "${lockFile}": held by process ${holder}`,
+        {
+          hint: 'Wait for the other vgpuctl command to finish, or remove the lock file if that process is gone',
+        },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

@@ -67,7 +67,8 @@ export function busIdToAddress(busId: string | undefined): string | undefined {
 
 function child(node: Record<string, unknown>, ...path: string[]): unknown {
   let value: unknown = node;
-  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of path)
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
   return value;
 }
 

@@ -8,7 +8,11 @@ import { Scenario } from '../emulator/scenario/schema.ts';
 import { executePlan } from './execute-plan.ts';
 
 const TYPE = '/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222';
-const UUIDS = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333'];
+const UUIDS = [
+  '11111111-1111-4111-8111-111111111111',
+  '22222222-2222-4222-8222-222222222222',
+  '33333333-3333-4333-8333-333333333333',
+];
 
 function t4Host() {
   const kernel = EmulatedKernel.boot(
@@ -25,7 +29,9 @@ function createPlan(): Plan {
       path: `${TYPE}/create`,
       value: uuid,
       why: `create vGPU ${uuid}`,
-      undo: [{ kind: 'write' as const, path: `/sys/bus/mdev/devices/${uuid}/remove`, value: '1', why: `remove ${uuid}` }],
+      undo: [
+        { kind: 'write' as const, path: `/sys/bus/mdev/devices/${uuid}/remove`, value: '1', why: `remove ${uuid}` },
+      ],
     })),
   };
 }
@@ -85,15 +91,40 @@ describe('executePlan()', () => {
 
   test('a write whose errno means "already done" counts as done; others still fail', async () => {
     const { host } = t4Host();
-    const unbind = { kind: 'write' as const, path: '/sys/bus/pci/drivers/vfio-pci/unbind', value: '0000:3b:00.0', why: 'release' };
+    const unbind = {
+      kind: 'write' as const,
+      path: '/sys/bus/pci/drivers/vfio-pci/unbind',
+      value: '0000:3b:00.0',
+      why: 'release',
+    };
     const report = await executePlan(host, { action: 'release', steps: [{ ...unbind, alreadyDone: ['ENODEV'] }] });
     assert.equal(report.ok, true);
     await assert.rejects(executePlan(host, { action: 'release', steps: [unbind] }), /failed with ENODEV/);
   });
 
+  test('a mkdir step is undone by removing the directory it created', async () => {
+    const { kernel, host } = t4Host();
+    kernel.injectFault({ afterWrites: 0, errno: 'EINVAL', pathIncludes: '/create' });
+    const plan: Plan = {
+      action: 'define',
+      steps: [
+        { kind: 'mkdir', path: '/etc/mdevctl.d/0000:3b:00.0', why: 'parent dir' },
+        { kind: 'write', path: `${TYPE}/create`, value: UUIDS[0] as string, why: 'start' },
+      ],
+    };
+    await assert.rejects(executePlan(host, plan), /every earlier change was undone/);
+    assert.equal(await host.exists('/etc/mdevctl.d/0000:3b:00.0'), false);
+  });
+
   test('waitFor gives up after its timeout with a clear message', async () => {
     const { host } = t4Host();
-    const plan: Plan = { action: 'wait', steps: [{ kind: 'waitFor', path: '/sys/class/mdev_bus/late', timeoutMs: 30, why: 'parent' }] };
-    await assert.rejects(executePlan(host, plan, { sleep: () => new Promise((r) => setTimeout(r, 5)) }), /waiting for \/sys\/class\/mdev_bus\/late failed/);
+    const plan: Plan = {
+      action: 'wait',
+      steps: [{ kind: 'waitFor', path: '/sys/class/mdev_bus/late', timeoutMs: 30, why: 'parent' }],
+    };
+    await assert.rejects(
+      executePlan(host, plan, { sleep: () => new Promise((r) => setTimeout(r, 5)) }),
+      /waiting for \/sys\/class\/mdev_bus\/late failed/,
+    );
   });
 });

@@ -43,12 +43,19 @@ export async function executePlan(host: HostPort, plan: Plan, options: ExecuteOp
       outcomes.push({ step, status: 'failed', error: reason });
       for (const skipped of plan.steps.slice(index + 1)) outcomes.push({ step: skipped, status: 'skipped' });
       const rollbackErrors = await rollBack(host, undoStack, outcomes, sleep);
-      const rolled = rollbackErrors.length === 0 ? 'every earlier change was undone' : `rollback incomplete: ${rollbackErrors.join('; ')}`;
-      throw new VgpuctlError('SYSFS_WRITE_FAILED', `Cannot ${plan.action}: ${describeStep(step)} failed with ${reason}; ${rolled}`, {
-        hint: hintFor(error),
-        details: { report: { action: plan.action, ok: false, outcomes } },
-        cause: error,
-      });
+      const rolled =
+        rollbackErrors.length === 0
+          ? 'every earlier change was undone'
+          : `rollback incomplete: ${rollbackErrors.join('; ')}`;
+      throw new VgpuctlError(
+        'SYSFS_WRITE_FAILED',
+        `Cannot ${plan.action}: ${describeStep(step)} failed with ${reason}; ${rolled}`,
+        {
+          hint: hintFor(error),
+          details: { report: { action: plan.action, ok: false, outcomes } },
+          cause: error,
+        },
+      );
     }
   }
   return { action: plan.action, ok: true, outcomes };
@@ -76,11 +83,20 @@ async function runStep(host: HostPort, step: Step, sleep: (ms: number) => Promis
         : [{ kind: 'writeFile', path: step.path, content: previous, why: `undo: restore ${step.path}` }];
     }
     case 'removeFile': {
-      const previous = await host.readText(step.path).catch((error: unknown) => {
-        if (isHostError(error, 'ENOENT')) return undefined;
-        throw error;
-      });
-      if (previous === undefined) return [];
+      const kind = await host.stat(step.path).then(
+        (st) => st.kind,
+        (error: unknown) => {
+          if (isHostError(error, 'ENOENT')) return undefined;
+          throw error;
+        },
+      );
+      if (kind === undefined) return [];
+      if (kind === 'dir') {
+        // The undo of a mkdir step: only an empty directory is removed (rmdir semantics).
+        await host.remove(step.path);
+        return [{ kind: 'mkdir', path: step.path, why: `undo: recreate ${step.path}` }];
+      }
+      const previous = await host.readText(step.path);
       await host.remove(step.path);
       return [{ kind: 'writeFile', path: step.path, content: previous, why: `undo: restore ${step.path}` }];
     }
@@ -94,7 +110,10 @@ async function runStep(host: HostPort, step: Step, sleep: (ms: number) => Promis
       for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
         if ((await host.exists(step.path)) !== (step.gone ?? false)) return [];
         if (Date.now() >= deadline) {
-          throw new VgpuctlError('SYSFS_WRITE_FAILED', `Cannot wait for "${step.path}": still ${step.gone ? 'present' : 'absent'} after ${step.timeoutMs} ms`);
+          throw new VgpuctlError(
+            'SYSFS_WRITE_FAILED',
+            `Cannot wait for "${step.path}": still ${step.gone ? 'present' : 'absent'} after ${step.timeoutMs} ms`,
+          );
         }
         await sleep(delay);
       }
@@ -148,8 +167,10 @@ function describeFailure(error: unknown): string {
 
 function hintFor(error: unknown): string {
   if (isHostError(error, 'EACCES', 'EPERM')) return 'Run vgpuctl as root: sysfs attributes are writable only by root';
-  if (isHostError(error, 'EBUSY')) return 'A device or its IOMMU group is in use; stop the VM or process using it and retry';
+  if (isHostError(error, 'EBUSY'))
+    return 'A device or its IOMMU group is in use; stop the VM or process using it and retry';
   if (isHostError(error, 'ENOSPC', 'EUSERS')) return 'The parent device has no capacity left for this type';
-  if (isHostError(error, 'ENODEV')) return 'The device or driver vanished or does not match; run "vgpuctl list" to see the current state';
+  if (isHostError(error, 'ENODEV'))
+    return 'The device or driver vanished or does not match; run "vgpuctl list" to see the current state';
   return 'Run "vgpuctl list" to see the current state, then retry with --dry-run to review the changes';
 }

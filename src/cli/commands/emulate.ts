@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { VgpuctlError } from '../../core/errors.ts';
 import { EmulatedKernel } from '../../emulator/kernel.ts';
+import { type ServeResult, serveMount } from '../../emulator/sandbox/serve-mount.ts';
 import { builtinScenarioNames, resolveScenario } from '../../emulator/scenario/load.ts';
 import { defaultStateDir, resetPersistentEmulator } from '../../emulator/state-store.ts';
-import { type ServeResult, serveMount } from '../../emulator/sandbox/serve-mount.ts';
 import { writeTreeTo } from '../../emulator/write-tree.ts';
-import type { CommandContext } from '../context.ts';
 import type { CommandResult } from '../command-result.ts';
+import type { CommandContext } from '../context.ts';
 import { DEFAULT_SCENARIO, loadScenarioArgument, openContext } from '../context.ts';
 
 /** `vgpuctl emulate scenarios`: the built-in scenarios. */
@@ -71,7 +71,9 @@ export async function mountCommand(
   stop: AbortSignal,
 ): Promise<CommandResult<ServeResult>> {
   if (context.emulator === undefined) {
-    throw new VgpuctlError('USAGE', 'Cannot mount a host that is not emulated', { hint: 'Use --scenario or --emulate' });
+    throw new VgpuctlError('USAGE', 'Cannot mount a host that is not emulated', {
+      hint: 'Use --scenario or --emulate',
+    });
   }
   const result = await serveMount(context.emulator, dir, log, stop);
   return {

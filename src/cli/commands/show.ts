@@ -7,7 +7,10 @@ import type { CommandContext } from '../context.ts';
 import { renderGpu, renderMdevParent } from '../render/gpu-detail.ts';
 
 /** `vgpuctl show ADDRESS|PARENT`: everything about one GPU (or one non-PCI mdev parent). */
-export async function showCommand(context: CommandContext, target: string): Promise<CommandResult<Gpu | MdevParentInfo>> {
+export async function showCommand(
+  context: CommandContext,
+  target: string,
+): Promise<CommandResult<Gpu | MdevParentInfo>> {
   const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: false });
   const parent = inventory.otherMdevParents.find((p) => p.name === target);
   if (parent !== undefined) return { data: parent, text: renderMdevParent(parent) };
@@ -24,12 +27,20 @@ export async function showCommand(context: CommandContext, target: string): Prom
   }
   if (await context.host.exists(`/sys/bus/pci/devices/${address}`)) {
     const klass = (await context.host.readText(`/sys/bus/pci/devices/${address}/class`).catch(() => '')).trim();
-    throw new VgpuctlError('NOT_A_GPU', `Cannot show GPU "${address}": it is not a display controller (class ${klass || 'unknown'})`, {
-      hint: 'Run "vgpuctl list" to see the GPUs on this host',
-    });
+    throw new VgpuctlError(
+      'NOT_A_GPU',
+      `Cannot show GPU "${address}": it is not a display controller (class ${klass || 'unknown'})`,
+      {
+        hint: 'Run "vgpuctl list" to see the GPUs on this host',
+      },
+    );
   }
   const known = inventory.gpus.map((g) => g.address).join(', ') || 'none';
-  throw new VgpuctlError('DEVICE_NOT_FOUND', `Cannot show GPU "${isPciAddress(address) ? address : clip(target)}": no such PCI device on ${context.host.description}`, {
-    hint: `GPUs on this host: ${known}`,
-  });
+  throw new VgpuctlError(
+    'DEVICE_NOT_FOUND',
+    `Cannot show GPU "${isPciAddress(address) ? address : clip(target)}": no such PCI device on ${context.host.description}`,
+    {
+      hint: `GPUs on this host: ${known}`,
+    },
+  );
 }

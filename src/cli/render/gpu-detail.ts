@@ -10,7 +10,9 @@ export function renderGpu(gpu: Gpu, inventory: Inventory): string {
     ['Device', `${gpu.device.name ?? 'unknown'} [${gpu.device.id}]`],
     [
       'Subsystem',
-      gpu.subsystem === null ? '-' : `${gpu.subsystem.name ?? 'unknown'} [${gpu.subsystem.vendorId}:${gpu.subsystem.deviceId}]`,
+      gpu.subsystem === null
+        ? '-'
+        : `${gpu.subsystem.name ?? 'unknown'} [${gpu.subsystem.vendorId}:${gpu.subsystem.deviceId}]`,
     ],
     ['Class', `${gpu.className ?? 'unknown'} [${gpu.classCode}]`],
     ['Revision', gpu.revision ?? '-'],
@@ -89,7 +91,9 @@ export function renderGpu(gpu: Gpu, inventory: Inventory): string {
 
 /** The `vgpuctl show <parent>` text for an mdev parent that is not a PCI GPU. */
 export function renderMdevParent(parent: MdevParentInfo): string {
-  return [`mdev parent ${parent.name}`, renderFields([['Path', parent.path]], '  '), renderMdevSection(parent)].join('\n');
+  return [`mdev parent ${parent.name}`, renderFields([['Path', parent.path]], '  '), renderMdevSection(parent)].join(
+    '\n',
+  );
 }
 
 function renderMdevSection(parent: MdevParentInfo): string {
@@ -102,7 +106,11 @@ function renderMdevSection(parent: MdevParentInfo): string {
         { header: 'FRAMEBUFFER', value: (t) => (t.framebufferMiB === null ? '-' : formatMiB(t.framebufferMiB)) },
         { header: 'HEADS', value: (t) => (t.heads === null ? '-' : String(t.heads)), align: 'right' },
         { header: 'MAX RES', value: (t) => t.maxResolution ?? '-' },
-        { header: 'AVAILABLE', value: (t) => (t.availableInstances === null ? '?' : String(t.availableInstances)), align: 'right' },
+        {
+          header: 'AVAILABLE',
+          value: (t) => (t.availableInstances === null ? '?' : String(t.availableInstances)),
+          align: 'right',
+        },
         { header: 'API', value: (t) => t.deviceApi ?? '-' },
       ]),
     ),

@@ -4,12 +4,16 @@ import type { Gpu, MdevParentInfo } from '../../discovery/inventory.ts';
 export function shortGpuName(gpu: Gpu): string {
   const vendor = shortVendor(gpu.vendor.name);
   const model = gpu.device.name === null ? null : (/\[(.+)\]/.exec(gpu.device.name)?.[1] ?? gpu.device.name);
-  return model === null ? `${vendor ?? gpu.vendor.id} device ${gpu.device.id}` : `${vendor === null ? '' : `${vendor} `}${model}`;
+  return model === null
+    ? `${vendor ?? gpu.vendor.id} device ${gpu.device.id}`
+    : `${vendor === null ? '' : `${vendor} `}${model}`;
 }
 
 function shortVendor(name: string | null): string | null {
   if (name === null) return null;
-  return name.replace(/\s+(Corporation|Corp\.|Inc\.|Co\.,? Ltd\.?|Limited|Ltd\.)$/i, '').replace(/^Advanced Micro Devices, Inc\. \[AMD\/ATI\]$/, 'AMD');
+  return name
+    .replace(/\s+(Corporation|Corp\.|Inc\.|Co\.,? Ltd\.?|Limited|Ltd\.)$/i, '')
+    .replace(/^Advanced Micro Devices, Inc\. \[AMD\/ATI\]$/, 'AMD');
 }
 
 /** "10 GiB (8 GiB + 2 GiB virtual)", "15 GiB", or "unknown". */

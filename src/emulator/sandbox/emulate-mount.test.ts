@@ -29,8 +29,14 @@ const env = () => ({
 });
 
 /** Starts `vgpuctl emulate mount` and resolves once it serves (it says so on stderr). */
-function startServer(dir: string, scenario = 'lab'): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'emulate', 'mount', dir, '--scenario', scenario], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+function startServer(
+  dir: string,
+  scenario = 'lab',
+): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'emulate', 'mount', dir, '--scenario', scenario], {
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -53,11 +59,20 @@ describe('vgpuctl emulate mount', { skip: reason }, () => {
       const server = await startServer(dir);
       const ids = await fixturePciIds();
       const mounted = await discover(new FsHost(dir), { pciIds: ids });
-      const inMemory = await discover(new EmulatedHost(EmulatedKernel.boot(resolveScenario({ name: 'lab' })), { tools: false }), { pciIds: ids });
-      assert.deepEqual({ ...mounted, host: { ...mounted.host, source: '' } }, { ...inMemory, host: { ...inMemory.host, source: '' } });
+      const inMemory = await discover(
+        new EmulatedHost(EmulatedKernel.boot(resolveScenario({ name: 'lab' })), { tools: false }),
+        { pciIds: ids },
+      );
+      assert.deepEqual(
+        { ...mounted, host: { ...mounted.host, source: '' } },
+        { ...inMemory, host: { ...inMemory.host, source: '' } },
+      );
 
       // A change through the mount is kept when the server stops.
-      await new FsHost(dir).write('/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create', '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001');
+      await new FsHost(dir).write(
+        '/sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create',
+        '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001',
+      );
       server.child.kill('SIGTERM');
       assert.equal(await server.exited, 0, server.stderr());
       assert.equal(await mountedAt(dir), false);
@@ -72,7 +87,9 @@ describe('vgpuctl emulate mount', { skip: reason }, () => {
     const { dir, cleanup } = await tempDir('vgpuctl-mnt-');
     try {
       const first = await startServer(dir, 'samples');
-      const second = await runCli(['emulate', 'mount', dir, '--scenario', 'kubevirt-t4'], { VGPUCTL_STATE_DIR: state.dir });
+      const second = await runCli(['emulate', 'mount', dir, '--scenario', 'kubevirt-t4'], {
+        VGPUCTL_STATE_DIR: state.dir,
+      });
       assert.equal(second.status, 4, second.stderr);
       assert.match(second.stderr, /a live filesystem is already mounted there/);
       assert.ok((await new FsHost(dir).list('/sys/class/mdev_bus')).includes('mtty'));
@@ -104,13 +121,17 @@ describe('vgpuctl emulate mount', { skip: reason }, () => {
   test('a mount point that does not exist, and a scenario with errors, leave no mount behind', async () => {
     const { dir, cleanup } = await tempDir('vgpuctl-mnt-');
     try {
-      const missing = await runCli(['emulate', 'mount', join(dir, 'nope'), '--scenario', 'samples'], { VGPUCTL_STATE_DIR: state.dir });
+      const missing = await runCli(['emulate', 'mount', join(dir, 'nope'), '--scenario', 'samples'], {
+        VGPUCTL_STATE_DIR: state.dir,
+      });
       assert.equal(missing.status, 2, missing.stderr);
       assert.match(missing.stderr, /Cannot mount emulated host at ".*\/nope": no such directory/);
       const bad = join(dir, 'bad.toml');
       await mkdir(join(dir, 'mnt'));
       await writeFile(bad, 'name = "bad"\n[[gpus]]\naddress = "zz"\nmodel = "tesla-t4"\n');
-      const broken = await runCli(['emulate', 'mount', join(dir, 'mnt'), '--scenario', bad], { VGPUCTL_STATE_DIR: state.dir });
+      const broken = await runCli(['emulate', 'mount', join(dir, 'mnt'), '--scenario', bad], {
+        VGPUCTL_STATE_DIR: state.dir,
+      });
       assert.equal(broken.status, 2, broken.stderr);
       assert.match(broken.stderr, /Cannot load scenario ".*bad\.toml": gpus\[0\]\.address/);
       assert.equal(await mountedAt(join(dir, 'mnt')), false);

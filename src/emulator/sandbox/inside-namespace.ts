@@ -1,12 +1,12 @@
 /**
  * The part of `vgpuctl emulate run` that executes inside a private mount namespace: mount the
- * emulated host with our FUSE server, lay it over /sys, /dev/vfio and /etc/mdevctl.d, run the
- * command, and take everything down again. Mounts made here never reach the host's mount
+ * emulated host with our FUSE server, lay it over /sys, /dev/vfio, /run, /etc/mdevctl.d and
+ * /etc/vgpuctl, run the command, and take everything down again. Mounts made here never reach the host's mount
  * table; the namespace and its mounts vanish when this process and the command exit.
  */
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { access, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { mountFuse } from '../fuse/server.ts';
 import type { EmulatedKernel } from '../kernel.ts';
@@ -35,7 +35,12 @@ export async function runInsideNamespace(
   await mkdir(devStash, { recursive: true });
   // mdevctl refuses to run without its configuration directory and, since 1.2, without
   // scripts.d/{callouts,notifiers} in it (mdevctl src/environment.rs).
-  for (const dir of ['/etc/mdevctl.d/scripts.d/callouts', '/etc/mdevctl.d/scripts.d/notifiers']) {
+  for (const dir of [
+    '/etc/mdevctl.d/scripts.d/callouts',
+    '/etc/mdevctl.d/scripts.d/notifiers',
+    '/etc/vgpuctl',
+    '/run',
+  ]) {
     kernel.tree.mkdir(dir, 0o755, 'tmpfs');
   }
 
@@ -53,7 +58,13 @@ export async function runInsideNamespace(
     await bind(join(root, 'sys'), '/sys');
     await privateDev(root, devStash, kernel, overlays);
     if (await exists('/etc/mdevctl.d')) await bind(join(root, 'etc/mdevctl.d'), '/etc/mdevctl.d');
-    log(`emulated host "${kernel.scenario.name}" is at /sys, /dev/vfio and /etc/mdevctl.d`);
+    // vgpuctl's own state (locks, bind records, vendor-VFIO definitions) inside the sandbox
+    // must be the emulated host's too. /etc/vgpuctl is the package's configuration directory;
+    // creating it empty on the host is the only change outside the namespace.
+    await mkdir('/etc/vgpuctl', { recursive: true });
+    await bind(join(root, 'etc/vgpuctl'), '/etc/vgpuctl');
+    await bind(join(root, 'run'), '/run');
+    log(`emulated host "${kernel.scenario.name}" is at /sys, /dev/vfio, /run, /etc/mdevctl.d and /etc/vgpuctl`);
     return await runChild(argv);
   } finally {
     for (const target of overlays.reverse()) {
@@ -67,7 +78,10 @@ export async function runInsideNamespace(
 /** A tmpfs /dev with the basic host nodes and the emulated /dev/vfio (no mkdir on the host's devtmpfs). */
 async function privateDev(root: string, devStash: string, kernel: EmulatedKernel, overlays: string[]): Promise<void> {
   await mountCommand(['mount', '--rbind', '/dev', devStash], 'keeping the host /dev');
-  await mountCommand(['mount', '-t', 'tmpfs', '-o', 'mode=0755,nosuid', 'vgpuctl-dev', '/dev'], 'mounting a private /dev');
+  await mountCommand(
+    ['mount', '-t', 'tmpfs', '-o', 'mode=0755,nosuid', 'vgpuctl-dev', '/dev'],
+    'mounting a private /dev',
+  );
   overlays.push('/dev');
   for (const name of KEPT_DEVICES) {
     if (!(await exists(join(devStash, name)))) continue;
@@ -81,7 +95,8 @@ async function privateDev(root: string, devStash: string, kernel: EmulatedKernel
   }
   await mountCommand(['mount', '-t', 'tmpfs', '-o', 'mode=1777,nosuid,nodev', 'shm', '/dev/shm'], 'mounting /dev/shm');
   await symlink('/proc/self/fd', '/dev/fd');
-  for (const [index, name] of ['stdin', 'stdout', 'stderr'].entries()) await symlink(`/proc/self/fd/${index}`, `/dev/${name}`);
+  for (const [index, name] of ['stdin', 'stdout', 'stderr'].entries())
+    await symlink(`/proc/self/fd/${index}`, `/dev/${name}`);
   if (kernel.tree.find('/dev/vfio') !== undefined) {
     await mkdir('/dev/vfio');
     await mountCommand(['mount', '--bind', join(root, 'dev/vfio'), '/dev/vfio'], 'binding /dev/vfio');
@@ -96,7 +111,9 @@ function runChild(argv: readonly string[]): Promise<number> {
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
     child.on('error', (error: NodeJS.ErrnoException) => {
-      process.stderr.write(`error: Cannot run "${file}": ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`);
+      process.stderr.write(
+        `error: Cannot run "${file}": ${error.code === 'ENOENT' ? 'command not found' : error.message}\n`,
+      );
       resolve(127);
     });
     child.on('exit', (code, signal) => {

@@ -37,14 +37,22 @@ export async function serveMount(
   if (await clearStaleMount(mountpoint)) log(`cleared a stale mount at ${mountpoint} left by a server that is gone`);
   const st = await stat(mountpoint).catch(() => undefined);
   if (st === undefined || !st.isDirectory()) {
-    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot mount emulated host at "${mountpoint}": ${st === undefined ? 'no such directory' : 'not a directory'}`, {
-      hint: `Create it first: mkdir -p ${mountpoint}`,
-    });
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot mount emulated host at "${mountpoint}": ${st === undefined ? 'no such directory' : 'not a directory'}`,
+      {
+        hint: `Create it first: mkdir -p ${mountpoint}`,
+      },
+    );
   }
   if ((await fuseMountsAt(mountpoint)).length > 0) {
-    throw new VgpuctlError('DEVICE_BUSY', `Cannot mount emulated host at "${mountpoint}": a live filesystem is already mounted there`, {
-      hint: `Stop the server that owns it, or unmount it: umount ${mountpoint}`,
-    });
+    throw new VgpuctlError(
+      'DEVICE_BUSY',
+      `Cannot mount emulated host at "${mountpoint}": a live filesystem is already mounted there`,
+      {
+        hint: `Stop the server that owns it, or unmount it: umount ${mountpoint}`,
+      },
+    );
   }
   const kernel = emulator.kernel;
   const mount = await mountFuse(kernelFuseBackend(kernel), mountpoint, { fsName: `vgpuctl-${kernel.scenario.name}` });

@@ -3,9 +3,10 @@
  * file's text, validated by the schema and by semantic checks (addresses, models, vGPU
  * modes, mdev types), with messages that point at the line or field at fault.
  */
-import { parseToml, TomlSyntaxError } from '../../formats/toml.ts';
+
 import type { z } from 'zod';
 import { VgpuctlError } from '../../core/errors.ts';
+import { parseToml, TomlSyntaxError } from '../../formats/toml.ts';
 import { getModel } from '../catalog/models.ts';
 import { vgpuTypesFor } from '../drivers/nvidia/boards.ts';
 import { layoutHost } from '../pci/layout.ts';

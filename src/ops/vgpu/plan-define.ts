@@ -4,7 +4,6 @@
  * definitions are vgpuctl's. Every file is written atomically by the host port.
  */
 import { VgpuctlError } from '../../core/errors.ts';
-import { parsePciAddress } from '../../core/pci-address.ts';
 import type { Plan, Step } from '../../core/plan.ts';
 import { parseUuid } from '../../core/uuid.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
@@ -22,7 +21,7 @@ import {
   planCreateVgpus,
   resolveCount,
 } from './plan-create.ts';
-import { countedIds, looksLikePciAddress, parseVgpuIds, typeMatches, vgpuIdText } from './resolve.ts';
+import { countedIds, parentName, parseVgpuIds, typeMatches, vgpuIdText } from './resolve.ts';
 import { mdevCreateSteps, vendorCreateSteps } from './steps.ts';
 import { vgpuHosts } from './vgpu-hosts.ts';
 
@@ -157,19 +156,20 @@ export function planUndefineVgpus(
   request: { ids: string[]; gpu?: string | undefined },
 ): Plan {
   const ids = parseVgpuIds(request.ids, 'undefine vGPUs');
+  const gpu = parentName(request.gpu);
   const steps: Step[] = [];
   for (const id of ids) {
     const text = vgpuIdText(id);
     const { found, problems } = definitionsOf(definitions, text);
     const parentOf = (d: Definition) => (d.kind === 'mdev' ? d.parent : d.pf);
     const files = [
-      ...found.filter((d) => request.gpu === undefined || parentOf(d) === request.gpu).map((d) => d.path),
-      ...problems.filter((p) => request.gpu === undefined || p.parent === request.gpu).map((p) => p.path),
+      ...found.filter((d) => gpu === undefined || parentOf(d) === gpu).map((d) => d.path),
+      ...problems.filter((p) => gpu === undefined || p.parent === gpu).map((p) => p.path),
     ];
     if (files.length === 0) {
       throw new VgpuctlError(
         'DEVICE_NOT_FOUND',
-        `Cannot undefine vGPU "${text}": it is not defined${request.gpu === undefined ? '' : ` on ${request.gpu}`}`,
+        `Cannot undefine vGPU "${text}": it is not defined${gpu === undefined ? '' : ` on ${gpu}`}`,
         {
           hint: '"vgpuctl vgpus" lists the defined vGPUs',
         },
@@ -203,9 +203,10 @@ export function planModifyVgpu(
 ): { plan: Plan; definition: Definition } {
   const [id] = parseVgpuIds([request.id], 'modify vGPU');
   const text = vgpuIdText(id as NonNullable<typeof id>);
+  const gpu = parentName(request.gpu);
   const { found, problems } = definitionsOf(definitions, text);
   const parentOf = (d: Definition) => (d.kind === 'mdev' ? d.parent : d.pf);
-  const broken = problems.find((p) => request.gpu === undefined || p.parent === request.gpu);
+  const broken = problems.find((p) => gpu === undefined || p.parent === gpu);
   if (broken !== undefined) {
     throw new VgpuctlError(
       'DEFINITION_INVALID',
@@ -215,12 +216,12 @@ export function planModifyVgpu(
       },
     );
   }
-  const matches = found.filter((d) => request.gpu === undefined || parentOf(d) === request.gpu);
+  const matches = found.filter((d) => gpu === undefined || parentOf(d) === gpu);
   const [definition] = matches;
   if (definition === undefined) {
     throw new VgpuctlError(
       'DEVICE_NOT_FOUND',
-      `Cannot modify vGPU "${text}": it is not defined${request.gpu === undefined ? '' : ` on ${request.gpu}`}`,
+      `Cannot modify vGPU "${text}": it is not defined${gpu === undefined ? '' : ` on ${gpu}`}`,
       {
         hint: `Define it first ("vgpuctl define ${text}" for a running vGPU)`,
       },
@@ -327,7 +328,7 @@ function planForcedDefine(
       hint: 'With --force, give the mdev parent (--gpu 0000:3b:00.0) and the type id (--type nvidia-222)',
     });
   }
-  const parent = looksLikePciAddress(request.gpu) ? parsePciAddress(request.gpu) : checkPathName('parent', request.gpu);
+  const parent = parentName(request.gpu);
   if (
     vgpuHosts(inventory).some(
       (h) => h.mechanism === 'vendor-vfio' && (h.gpu === parent || h.vfs.some((v) => v.address === parent)),

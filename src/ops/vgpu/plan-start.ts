@@ -10,7 +10,7 @@ import type { Inventory } from '../../discovery/inventory.ts';
 import { type Definition, type Definitions, definitionsOf } from '../../store/definitions.ts';
 import { listVgpuTypes } from './list-types.ts';
 import { parseNvidiaTypeName } from './nvidia-type-name.ts';
-import { countedIds, formatMiB, parseVgpuIds, vgpuIdText } from './resolve.ts';
+import { countedIds, formatMiB, parentName, parseVgpuIds, vgpuIdText } from './resolve.ts';
 import { mdevCreateSteps, vendorCreateSteps } from './steps.ts';
 import { liveFramebufferSizes, type VgpuHost, vgpuHosts } from './vgpu-hosts.ts';
 
@@ -202,9 +202,10 @@ export function planStartVgpus(
 export function pickDefinition(
   definitions: Definitions,
   id: string,
-  gpu: string | undefined,
+  parent: string | undefined,
   verb: string,
 ): Definition {
+  const gpu = parentName(parent);
   const { found, problems } = definitionsOf(definitions, id);
   const broken = problems.find((p) => gpu === undefined || p.parent === gpu);
   if (broken !== undefined) {

@@ -148,3 +148,11 @@ export function countedIds(ids: readonly string[]): string {
 export function withArticle(text: string): string {
   return `${/^(8|1[18](\D|$))/.test(text) ? 'an' : 'a'} ${text}`;
 }
+
+/** A parent named by the user for a definition (`--gpu`): PCI addresses canonical (`3b:00.0` → `0000:3b:00.0`). */
+export function parentName(text: string): string;
+export function parentName(text: string | undefined): string | undefined;
+export function parentName(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  return looksLikePciAddress(text) ? parsePciAddress(text) : checkPathName('parent', text.trim());
+}
