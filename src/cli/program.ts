@@ -53,7 +53,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .hook('preAction', (command) => {
-      globals = command.optsWithGlobals() as GlobalOptions;
+      globals = command.optsWithGlobals();
     });
 
   program

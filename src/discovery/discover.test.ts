@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { fixturePciIds, tempDir } from '../../test/helpers/fixtures.ts';
 import type { PciIds } from '../core/pci-ids.ts';
 import { EmulatedHost } from '../emulator/emulated-host.ts';

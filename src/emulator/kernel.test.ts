@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EmulatedKernel } from './kernel.ts';
 import { KernelErrno } from './kernfs/errno-error.ts';
-import type { DirNode, Node } from './kernfs/nodes.ts';
+import type { Node } from './kernfs/nodes.ts';
 import { resolveScenario } from './scenario/load.ts';
 import { Scenario } from './scenario/schema.ts';
 
@@ -13,7 +13,7 @@ const text = (k: EmulatedKernel, path: string): string => k.read(path).toString(
 function listing(node: Node, path = ''): string[] {
   const here = `${path || '/'} ${node.kind} ${node.ino}`;
   if (node.kind !== 'dir') return [here];
-  return [here, ...[...(node as DirNode).children.values()].flatMap((c) => listing(c, `${path}/${c.name}`))];
+  return [here, ...[...node.children.values()].flatMap((c) => listing(c, `${path}/${c.name}`))];
 }
 
 describe('EmulatedKernel.boot(lab)', () => {
