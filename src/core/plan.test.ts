@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { renderPlanAsShell, shellQuote } from './plan.ts';
 
@@ -57,8 +61,35 @@ describe('renderPlanAsShell()', () => {
         '{"a":1}',
         'EOF',
         '# no newline',
-        `printf '%s' '{"b":2}' > /etc/y`,
+        `printf '%s' "$(cat <<'EOF'`,
+        '{"b":2}',
+        'EOF',
+        `)" > /etc/y`,
       ].join('\n'),
     );
   });
+});
+
+describe('renderPlanAsShell() file steps', () => {
+  const contents = [
+    '{\n  "a": 1\n}',
+    '{\n  "a": 1\n}\n',
+    'one line',
+    "it's\nquoted $HOME `x`\n",
+    'EOF\ninside\n',
+    'ends in two\n\n',
+  ];
+  for (const content of contents) {
+    test(`run by sh, it writes exactly ${JSON.stringify(content)}`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'vgpuctl-plan-'));
+      try {
+        const path = join(dir, 'out');
+        const script = renderPlanAsShell({ action: 'write', steps: [{ kind: 'writeFile', path, content, why: 'x' }] });
+        execFileSync('sh', ['-c', script]);
+        assert.equal(readFileSync(path, 'utf8'), content);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -65,11 +65,15 @@ export function renderPlanAsShell(plan: Plan): string {
         break;
       case 'writeFile': {
         const mode = step.mode === undefined ? '' : ` && chmod ${step.mode.toString(8)} ${shellQuote(step.path)}`;
-        // A here-document always ends in a newline: use it only when the content does too.
-        if (step.content.endsWith('\n') && !step.content.includes('\nEOF\n')) {
-          lines.push(`cat > ${shellQuote(step.path)} <<'EOF'${mode}`, step.content.slice(0, -1), 'EOF');
-        } else {
+        // A here-document always ends in a newline: as is when the content does too; else
+        // through "$(cat)", which drops the trailing newline (and the content has none).
+        const body = step.content.endsWith('\n') ? step.content.slice(0, -1) : step.content;
+        if (body.split('\n').includes('EOF') || body.endsWith('\n')) {
           lines.push(`printf '%s' ${shellQuote(step.content)} > ${shellQuote(step.path)}${mode}`);
+        } else if (step.content.endsWith('\n')) {
+          lines.push(`cat > ${shellQuote(step.path)} <<'EOF'${mode}`, body, 'EOF');
+        } else {
+          lines.push(`printf '%s' "$(cat <<'EOF'`, body, 'EOF', `)" > ${shellQuote(step.path)}${mode}`);
         }
         break;
       }
