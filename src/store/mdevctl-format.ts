@@ -41,21 +41,27 @@ export function formatMdevctlConfig(config: MdevctlConfig): string {
   );
 }
 
-/**
- * Parses a definition file. Like mdevctl: `mdev_type` and `start` are required (a `start`
- * other than "auto" means manual), `attrs` may be absent or null, each attribute is an
- * object with exactly one string value, unknown keys are ignored.
- */
-export function parseMdevctlConfig(text: string): MdevctlConfig {
+/** Parses text that must be one JSON object; throws {@link DefinitionSyntaxError}. */
+export function parseJsonObject(text: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw new DefinitionSyntaxError(`not valid JSON (${(error as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new DefinitionSyntaxError('not a JSON object');
-  const record = json as Record<string, unknown>;
+  }
+  return json as Record<string, unknown>;
+}
+
+/**
+ * Parses a definition file. Like mdevctl: `mdev_type` and `start` are required (a `start`
+ * other than "auto" means manual), `attrs` may be absent or null, each attribute is an
+ * object with exactly one string value, unknown keys are ignored.
+ */
+export function parseMdevctlConfig(text: string): MdevctlConfig {
+  const record = parseJsonObject(text);
   if (typeof record.mdev_type !== 'string' || record.mdev_type === '') {
     throw new DefinitionSyntaxError('"mdev_type" is missing or not a string');
   }

@@ -12,7 +12,7 @@
  * }
  * ```
  */
-import { DefinitionSyntaxError, type StartMode } from './mdevctl-format.ts';
+import { DefinitionSyntaxError, parseJsonObject, type StartMode } from './mdevctl-format.ts';
 
 /** One vendor-VFIO definition's content (the PF and VF are its path). */
 export interface VendorVfioConfig {
@@ -42,15 +42,7 @@ export function formatVendorVfioConfig(config: VendorVfioConfig): string {
 
 /** Parses a vendor-VFIO definition; throws {@link DefinitionSyntaxError}. */
 export function parseVendorVfioConfig(text: string): VendorVfioConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new DefinitionSyntaxError(`not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new DefinitionSyntaxError('not a JSON object');
-  const record = json as Record<string, unknown>;
+  const record = parseJsonObject(text);
   if (record.version !== VENDOR_VFIO_FORMAT_VERSION) {
     throw new DefinitionSyntaxError(
       `"version" is ${JSON.stringify(record.version)}, expected ${VENDOR_VFIO_FORMAT_VERSION}`,

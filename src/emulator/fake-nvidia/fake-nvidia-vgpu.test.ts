@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KernelErrno } from '../kernfs/errno-error.ts';
+import { errnoOf } from '../kernfs/_test-errno.ts';
 import { createTestKernel } from '../mdev/_test-services.ts';
 import { fakeInstanceUuid, loadFakeNvidiaVgpu } from './index.ts';
 
 const TYPES = '/sys/class/mdev_bus/nvidia/mdev_supported_types';
-
-function errnoOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof KernelErrno) return error.errno;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('KubeVirt fake NVIDIA vGPU', () => {
   test('registers the virtual parent nvidia with the two T4 B types', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KernelErrno } from '../kernfs/errno-error.ts';
+import { errnoOf } from '../kernfs/_test-errno.ts';
 import { loadSample } from '../samples/index.ts';
 import { createTestKernel, type TestKernel } from './_test-services.ts';
 
@@ -15,16 +15,6 @@ function withSamples(): TestKernel {
   loadSample('mtty', k.services);
   loadSample('mdpy', k.services);
   return k;
-}
-
-function errnoOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof KernelErrno) return error.errno;
-    throw error;
-  }
-  return undefined;
 }
 
 function ls(k: TestKernel, path: string): string[] {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EmulatedKernel } from '../kernel.ts';
-import { KernelErrno } from '../kernfs/errno-error.ts';
+import { errnoOf } from '../kernfs/_test-errno.ts';
 import { Scenario } from '../scenario/schema.ts';
 
 const UUID = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
@@ -14,16 +14,6 @@ function boot(input: Parameters<typeof Scenario.parse>[0]): EmulatedKernel {
 
 function text(k: EmulatedKernel, path: string): string {
   return Buffer.from(k.read(path)).toString('latin1');
-}
-
-function errnoOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof KernelErrno) return error.errno;
-    throw error;
-  }
-  return undefined;
 }
 
 describe('mdev in the emulated kernel', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { KernelErrno } from '../../kernfs/errno-error.ts';
+import { errnoOf } from '../../kernfs/_test-errno.ts';
 import { createTestKernel, type TestKernel, type TestPciFunction } from '../../mdev/_test-services.ts';
 import type { GpuSpec } from '../../scenario/schema.ts';
 import { createNvidiaDriver, emulateNvidiaSmi, registerVramInfo } from './index.ts';
@@ -23,16 +23,6 @@ function setup(pci: typeof T4, spec: Partial<GpuSpec>): { k: TestKernel; gpu: Te
   const gpu = k.addPci(pci);
   k.bind(gpu, driver);
   return { k, gpu };
-}
-
-function errnoOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof KernelErrno) return error.errno;
-    throw error;
-  }
-  return undefined;
 }
 
 const uuid = (n: number): string => `11111111-2222-4333-8444-${n.toString(16).padStart(12, '0')}`;
