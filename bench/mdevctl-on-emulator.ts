@@ -15,7 +15,7 @@ const RUNS = 5;
 // Runs each mdevctl verb RUNS times and prints the median milliseconds, one line per verb.
 const LOOP = `for verb in types list; do
   t=""; for i in $(seq ${RUNS}); do s=$(date +%s%N); mdevctl $verb > /dev/null; e=$(date +%s%N); t="$t $(( (e - s) / 1000 ))"; done
-  echo "$verb $(echo $t | tr ' ' '\\n' | sort -n | sed -n '$(( (${RUNS} + 1) / 2 ))p')"
+  echo "$verb $(echo $t | tr ' ' '\\n' | sort -n | sed -n "$(( (${RUNS} + 1) / 2 ))p")"
 done; echo "instances $(ls /sys/bus/mdev/devices | wc -l)"`;
 
 function parse(out: string): Record<string, number> {

@@ -7,7 +7,7 @@
  * Two settings: in-process (vgpuctl's library on the in-memory emulated kernel: the cost of
  * the work itself), and as processes on the FUSE-served tree inside `vgpuctl emulate run`
  * (the same /sys and /etc/mdevctl.d for both tools; the mdevctl side needs root, /dev/fuse,
- * unshare and mdevctl). Process numbers include starting node and compiling the sources with tsx.
+ * unshare and mdevctl). Process numbers include starting node with the compiled CLI (dist/).
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -187,7 +187,7 @@ export async function benchVgpuVsMdevctl(): Promise<void> {
   }
   const ratio = (a: Timing, b: Timing) => `${(a.ms / b.ms).toFixed(2)}x`;
   printTable(
-    `vgpuctl (sources through tsx) vs mdevctl 1.2.0, processes on the FUSE-served ${BENCH_SCENARIO} inside "vgpuctl emulate run"`,
+    `vgpuctl (compiled dist/) vs mdevctl 1.2.0, processes on the FUSE-served ${BENCH_SCENARIO} inside "vgpuctl emulate run"`,
     ['operation', 'vgpuctl', 'mdevctl', 'vgpuctl/mdevctl'],
     [
       [
