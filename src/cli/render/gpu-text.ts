@@ -30,7 +30,7 @@ export function formatVram(vram: Gpu['vram']): string {
 export function formatMiB(mib: number): string {
   if (mib < 1024) return `${mib} MiB`;
   const gib = mib / 1024;
-  return `${Number.isInteger(gib) ? gib : gib.toFixed(1)} GiB`;
+  return `${Number(gib.toFixed(1))} GiB`;
 }
 
 /** Bytes as the largest exact binary unit ("16M", "256G"), as lspci prints region sizes. */
