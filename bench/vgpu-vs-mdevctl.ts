@@ -18,7 +18,7 @@ import { discover } from '../src/discovery/discover.ts';
 import { EmulatedHost } from '../src/emulator/emulated-host.ts';
 import { EmulatedKernel } from '../src/emulator/kernel.ts';
 import { resolveScenario } from '../src/emulator/scenario/load.ts';
-import type { VgpuDeps } from '../src/ops/vgpu/apply.ts';
+import { VGPU_DISCOVERY, type VgpuDeps } from '../src/ops/vgpu/apply.ts';
 import { defineVgpus, listAllVgpus } from '../src/ops/vgpu/lifecycle.ts';
 import { planCreateVgpus } from '../src/ops/vgpu/plan-create.ts';
 import { median, printTable } from './util.ts';
@@ -41,7 +41,13 @@ export interface Timing {
 export async function benchVgpuctlInProcess(): Promise<{ list: Timing; defineOne: Timing; defineEach: Timing }> {
   const fresh = (): VgpuDeps => {
     const host = new EmulatedHost(EmulatedKernel.boot(resolveScenario({ name: BENCH_SCENARIO })), { tools: false });
-    return { host, discover: () => discover(host), lock: { pid: process.pid, isAlive: () => true }, dryRun: false };
+    // The discovery the CLI's vGPU commands run (ops/vgpu/apply.ts VGPU_DISCOVERY).
+    return {
+      host,
+      discover: () => discover(host, VGPU_DISCOVERY),
+      lock: { pid: process.pid, isAlive: () => true },
+      dryRun: false,
+    };
   };
   const deps = fresh();
   await listAllVgpus(deps); // warm-up

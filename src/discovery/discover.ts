@@ -23,6 +23,22 @@ export interface DiscoverOptions {
    * off, since the scan grows with the number of processes on the host.
    */
   deviceUsers?: boolean;
+  /**
+   * How much to read of each live mdev instance: 'full' (default) reads its `driver` and
+   * `iommu_group` links; 'ids' only its UUID and type (driver and iommuGroup are null), which
+   * is all vGPU planning needs and saves two reads per instance.
+   */
+  instances?: 'full' | 'ids';
+  /**
+   * Whether to walk every IOMMU group for `iommuGroups` (default true). vGPU planning does not
+   * use it; without it the inventory has no `iommuGroups` key (each GPU's own group is still read).
+   */
+  iommuGroups?: boolean;
+  /**
+   * Whether to read each PCI function's `boot_vga`, `numa_node`, `resource` and PCIe link
+   * (default true). Without them a GPU's bootVga is false, numaNode and link null, bars empty.
+   */
+  pciDetails?: boolean;
 }
 
 const PCI = '/sys/bus/pci/devices';
@@ -52,7 +68,7 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
   const functions = new Map<string, PciFunctionFacts>();
   await Promise.all(
     addresses.map(async (address) => {
-      const facts = await readPciFunction(sysfs, address);
+      const facts = await readPciFunction(sysfs, address, { details: options.pciDetails ?? true });
       if (facts !== null) functions.set(address, facts);
     }),
   );
@@ -64,7 +80,10 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
     readRenderNodes(sysfs),
   ]);
   const parents = new Map<string, MdevParentInfo>();
-  await Promise.all(parentNames.map(async (name) => parents.set(name, await readMdevParent(sysfs, name))));
+  const instances = options.instances ?? 'full';
+  await Promise.all(
+    parentNames.map(async (name) => parents.set(name, await readMdevParent(sysfs, name, { instances }))),
+  );
 
   const gpuAddresses = addresses.filter((a) => {
     const f = functions.get(a);
@@ -88,7 +107,10 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
   const otherMdevParents = [...parents.values()]
     .filter((p) => !claimed.has(p.name))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  const passthrough = await readPassthroughFacts(sysfs, functions, ids, { deviceUsers: options.deviceUsers ?? true });
+  const passthrough = await readPassthroughFacts(sysfs, functions, ids, {
+    deviceUsers: options.deviceUsers ?? true,
+    iommuGroups: options.iommuGroups ?? true,
+  });
   return Inventory.parse({
     schemaVersion: 1,
     host: host_,

@@ -16,15 +16,22 @@ export async function listMdevParents(sysfs: SysfsReader): Promise<string[]> {
  * Intel GVT-g still shows; `available_instances` and `device_api` are required by mdevctl
  * but read tolerantly here so one broken type does not hide the rest.
  */
-export async function readMdevParent(sysfs: SysfsReader, name: string): Promise<MdevParentInfo> {
+export async function readMdevParent(
+  sysfs: SysfsReader,
+  name: string,
+  options: { instances?: 'full' | 'ids' } = {},
+): Promise<MdevParentInfo> {
+  const full = options.instances !== 'ids';
   const path = await sysfs.host.realpath(`${MDEV_BUS_CLASS}/${name}`);
   const typeIds = await sysfs.list(`${path}/mdev_supported_types`);
   const types = await Promise.all(typeIds.map((id) => readType(sysfs, `${path}/mdev_supported_types/${id}`, id)));
-  const instances = (
-    await Promise.all(
-      types.map((type) => Promise.all(type.instances.map((uuid) => readInstance(sysfs, path, uuid, type.id)))),
-    )
-  ).flat();
+  const instances: MdevInstance[] = full
+    ? (
+        await Promise.all(
+          types.map((type) => Promise.all(type.instances.map((uuid) => readInstance(sysfs, path, uuid, type.id)))),
+        )
+      ).flat()
+    : types.flatMap((type) => type.instances.map((uuid) => ({ uuid, type: type.id, driver: null, iommuGroup: null })));
   instances.sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
   return { name, path, types, instances };
 }

@@ -15,12 +15,16 @@ export async function readPassthroughFacts(
   sysfs: SysfsReader,
   functions: ReadonlyMap<string, PciFunctionFacts>,
   ids: PciIds,
-  options: { deviceUsers: boolean },
-): Promise<{ iommuGroups: IommuGroupInfo[]; deviceUsers?: DeviceUser[]; pciDrivers: string[] }> {
+  options: { deviceUsers: boolean; iommuGroups?: boolean },
+): Promise<{ iommuGroups?: IommuGroupInfo[]; deviceUsers?: DeviceUser[]; pciDrivers: string[] }> {
   const [iommuGroups, deviceUsers, pciDrivers] = await Promise.all([
-    readIommuGroups(sysfs, functions, ids),
+    options.iommuGroups === false ? undefined : readIommuGroups(sysfs, functions, ids),
     options.deviceUsers ? readDeviceUsers(sysfs) : undefined,
     sysfs.list('/sys/bus/pci/drivers'),
   ]);
-  return { iommuGroups, ...(deviceUsers === undefined ? {} : { deviceUsers }), pciDrivers: pciDrivers.sort() };
+  return {
+    ...(iommuGroups === undefined ? {} : { iommuGroups }),
+    ...(deviceUsers === undefined ? {} : { deviceUsers }),
+    pciDrivers: pciDrivers.sort(),
+  };
 }

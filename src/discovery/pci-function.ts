@@ -36,8 +36,17 @@ export interface PciFunctionFacts {
 
 const PCI = '/sys/bus/pci/devices';
 
-/** Reads the identity attributes of a PCI function; null when the function does not exist. */
-export async function readPciFunction(sysfs: SysfsReader, address: string): Promise<PciFunctionFacts | null> {
+/**
+ * Reads the identity attributes of a PCI function; null when the function does not exist.
+ * With `details: false` the attributes only listings show — `boot_vga`, `numa_node`,
+ * `resource` and the PCIe link — are not read (bootVga false, numaNode and link null, no bars).
+ */
+export async function readPciFunction(
+  sysfs: SysfsReader,
+  address: string,
+  options: { details?: boolean } = {},
+): Promise<PciFunctionFacts | null> {
+  const details = options.details !== false;
   const dir = `${PCI}/${address}`;
   const [vendor, device, classCode] = await Promise.all(
     ['vendor', 'device', 'class'].map(async (name) => parseHexAttribute((await sysfs.text(`${dir}/${name}`)) ?? '')),
@@ -49,11 +58,11 @@ export async function readPciFunction(sysfs: SysfsReader, address: string): Prom
     sysfs.text(`${dir}/revision`),
     sysfs.linkName(`${dir}/driver`),
     sysfs.text(`${dir}/driver_override`),
-    sysfs.text(`${dir}/boot_vga`),
-    sysfs.text(`${dir}/numa_node`),
+    details ? sysfs.text(`${dir}/boot_vga`) : null,
+    details ? sysfs.text(`${dir}/numa_node`) : null,
     sysfs.linkName(`${dir}/iommu_group`),
     sysfs.linkName(`${dir}/physfn`),
-    sysfs.text(`${dir}/resource`),
+    details ? sysfs.text(`${dir}/resource`) : null,
   ]);
   const numaNode = parseIntAttribute(numa ?? '');
   const groupId = group === null ? undefined : parseIntAttribute(group);
@@ -72,7 +81,7 @@ export async function readPciFunction(sysfs: SysfsReader, address: string): Prom
     numaNode: numaNode === undefined || numaNode < 0 ? null : numaNode,
     iommuGroup: groupId ?? null,
     isVf: physfn !== null,
-    link: await readLink(sysfs, dir),
+    link: details ? await readLink(sysfs, dir) : null,
     bars: resource === null ? [] : parseResourceFile(resource),
   };
 }

@@ -8,7 +8,7 @@ import { Option } from '@commander-js/extra-typings';
 import { EXIT_CODES, VgpuctlError } from '../../core/errors.ts';
 import { renderPlanAsShell } from '../../core/plan.ts';
 import { discover } from '../../discovery/discover.ts';
-import type { Applied, VgpuDeps } from '../../ops/vgpu/apply.ts';
+import { type Applied, VGPU_DISCOVERY, type VgpuDeps } from '../../ops/vgpu/apply.ts';
 import { type AutostartReport, startAllAuto } from '../../ops/vgpu/autostart.ts';
 import {
   createVgpus,
@@ -36,7 +36,7 @@ import type { CommandModule } from './index.ts';
 export function vgpuDeps(context: CommandContext): VgpuDeps {
   return {
     host: context.host,
-    discover: () => discover(context.host, { pciIds: context.pciIds }),
+    discover: () => discover(context.host, { pciIds: context.pciIds, ...VGPU_DISCOVERY }),
     lock: { pid: process.pid, isAlive: processAlive },
     dryRun: context.dryRun,
   };

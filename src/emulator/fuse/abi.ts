@@ -70,6 +70,8 @@ export const INIT_FLAG = {
   DO_READDIRPLUS: 1 << 13,
   PARALLEL_DIROPS: 1 << 18,
   MAX_PAGES: 1 << 22,
+  /** Symlink targets live in the link inode's page cache (7.30); NOTIFY_INVAL_INODE drops them. */
+  CACHE_SYMLINKS: 1 << 23,
 } as const;
 
 /** `fuse_open_out.open_flags` bits. */

@@ -273,6 +273,46 @@ describe('FUSE server over a real mount', { skip }, () => {
     model.tree.remove('/etc/mdevctl.d/0000:01:00.0');
   });
 
+  it('serves hot listings from the kernel cache, fresh at once after echo > create and remove', async () => {
+    const uuid = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1004';
+    const list = `ls ${mnt}/sys/bus/mdev/devices; ls ${mnt}${DEV}`;
+    const cold = await bash(`${list}; ${list}`);
+    assert.equal(cold.code, 0, cold.stderr);
+    const before = mount.stats();
+    const hot = await bash(`${list}; ${list}`);
+    assert.equal(hot.stdout, cold.stdout);
+    assert.equal((mount.stats().READDIR ?? 0) - (before.READDIR ?? 0), 0, 'hot listings come from the cache');
+    assert.doesNotMatch(hot.stdout, new RegExp(uuid));
+    const created = await bash(`echo ${uuid} > ${mnt}${TYPE}/create && ${list}`);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stdout.split('\n').filter((line) => line === uuid).length, 2, created.stdout);
+    const removed = await bash(`echo 1 > ${mnt}${DEV}/${uuid}/remove && ${list}`);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, cold.stdout.slice(0, cold.stdout.length / 2));
+  });
+
+  it('caches symlink targets, fresh after a link is replaced or moved', async () => {
+    const dir = `${mnt}/etc/links`;
+    const made = await bash(`mkdir -p ${dir}/a/b && ln -s ../../motd ${dir}/a/l && ln -s ../../../motd ${dir}/a/b/l`);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal((await bash(`readlink ${dir}/a/l ${dir}/a/b/l`)).stdout, '../../motd\n../../../motd\n');
+    const before = mount.stats();
+    assert.equal((await bash(`readlink ${dir}/a/l; cat ${dir}/a/l > /dev/null`)).stdout, '../../motd\n');
+    assert.equal((mount.stats().READLINK ?? 0) - (before.READLINK ?? 0), 0, 'hot readlinks come from the cache');
+    // Replaced by the emulated kernel outside any request.
+    model.tree.link('/etc/links/a/l', '/etc/mdevctl.d');
+    await mount.settled();
+    assert.equal((await bash(`readlink ${dir}/a/l`)).stdout, '../../mdevctl.d\n');
+    // Moved one level deeper (targets are rendered relative to the link's directory), by a
+    // rename from a child process: the next readlink, even by the same process, is fresh.
+    const moved = await bash(`mkdir ${dir}/c && mv ${dir}/a ${dir}/c/a && readlink ${dir}/c/a/l ${dir}/c/a/b/l`);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal(moved.stdout, '../../../mdevctl.d\n../../../../motd\n');
+    const renamed = await bash(`mv ${dir}/c/a/l ${dir}/l && readlink ${dir}/l && rm -r ${dir}`);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.equal(renamed.stdout, '../mdevctl.d\n');
+  });
+
   it('lists directories with . and .. and every child', async () => {
     const run = await bash(`ls -a ${mnt}${TYPE}`);
     assert.equal(run.stdout, '.\n..\navailable_instances\ncreate\n');

@@ -91,13 +91,13 @@ describe('FuseSession', () => {
     init.writeUInt32LE(7, 0);
     init.writeUInt32LE(45, 4);
     init.writeUInt32LE(128 * 1024, 8);
-    init.writeUInt32LE(INIT_FLAG.ASYNC_READ | INIT_FLAG.DO_READDIRPLUS, 12);
+    init.writeUInt32LE(INIT_FLAG.ASYNC_READ | INIT_FLAG.DO_READDIRPLUS | INIT_FLAG.CACHE_SYMLINKS, 12);
     session.handle(encodeRequest(OP.INIT, 1n, 0, init));
     const body = (replies[0] as Buffer).subarray(SIZE.OUT_HEADER);
     assert.equal(body.readUInt32LE(0), 7);
     assert.equal(body.readUInt32LE(4), 31);
     assert.equal(body.readUInt32LE(8), 128 * 1024);
-    assert.equal(body.readUInt32LE(12), INIT_FLAG.ASYNC_READ);
+    assert.equal(body.readUInt32LE(12), INIT_FLAG.ASYNC_READ | INIT_FLAG.CACHE_SYMLINKS);
     assert.equal(body.readUInt32LE(20), 128 * 1024);
   });
 
@@ -196,15 +196,17 @@ describe('FuseSession', () => {
     h.log.length = 0;
     const reply = h.write(attr.ino, fh, 'u1\n');
     assert.equal(reply, undefined, 'reply waits for the notifier');
-    // /devices/u1 and the new /elsewhere (under the root); /elsewhere/u1's parent is unknown.
-    assert.deepEqual(h.log, ['notify 2']);
-    const names = h.notes.map((n) => {
-      assert.equal(n.readInt32LE(4), NOTIFY.INVAL_ENTRY);
-      return `${n.readBigUInt64LE(16)}/${n.toString('utf8', 32, n.length - 1)}`;
-    });
-    assert.deepEqual(names, [`${devices.nodeid}/u1`, '1/elsewhere']);
+    // /devices/u1 and the new /elsewhere (under the root), each with its parent's cached
+    // listing (FOPEN_CACHE_DIR); /elsewhere/u1's parent is unknown.
+    assert.deepEqual(h.log, ['notify 4']);
+    const names = h.notes.map((n) =>
+      n.readInt32LE(4) === NOTIFY.INVAL_ENTRY
+        ? `${n.readBigUInt64LE(16)}/${n.toString('utf8', 32, n.length - 1)}`
+        : `inode ${n.readBigUInt64LE(16)}`,
+    );
+    assert.deepEqual(names, [`${devices.nodeid}/u1`, `inode ${devices.nodeid}`, '1/elsewhere', 'inode 1']);
     h.release();
-    assert.deepEqual(h.log, ['notify 2', 'reply 6']);
+    assert.deepEqual(h.log, ['notify 4', 'reply 6']);
     assert.equal(h.replies.get(6n)?.error, 0);
   });
 
@@ -288,7 +290,10 @@ describe('FuseSession', () => {
     for (const name of ['a', 'b', 'c', 'd']) tree.file(`/dir/${name}`, name);
     const h = harness(tree);
     const dir = h.lookup(1, 'dir');
-    const fh = Number(h.send(OP.OPENDIR, dir.nodeid, Buffer.alloc(8))?.body.readBigUInt64LE(0));
+    const opened = h.send(OP.OPENDIR, dir.nodeid, Buffer.alloc(8))?.body ?? Buffer.alloc(16);
+    // Listings live in the kernel's cache; adds and removes invalidate the directory's inode.
+    assert.equal(opened.readUInt32LE(8), FOPEN.CACHE_DIR | FOPEN.KEEP_CACHE);
+    const fh = Number(opened.readBigUInt64LE(0));
     const first = decodeDirents(h.read(dir.nodeid, fh, 0, 32 * 3, OP.READDIR)?.body ?? Buffer.alloc(0));
     assert.deepEqual(
       first.map((e) => e.name),
@@ -307,6 +312,32 @@ describe('FuseSession', () => {
       again.map((e) => e.name),
       ['.', '..', 'a', 'c', 'd'],
     );
+  });
+
+  it('holds a RENAME reply until the cached targets of links it moved are dropped', () => {
+    const tree = new Kernfs();
+    tree.mkdir('/etc/a/b', 0o755, 'tmpfs');
+    tree.mkdir('/etc/c', 0o755, 'tmpfs');
+    const link = tree.link('/etc/a/b/l', '/etc/c');
+    const h = harness(tree);
+    const etc = h.lookup(1, 'etc');
+    const a = h.lookup(etc.nodeid, 'a');
+    const c = h.lookup(etc.nodeid, 'c');
+    h.lookup(h.lookup(a.nodeid, 'b').nodeid, 'l');
+    assert.equal(h.send(OP.READLINK, link.ino)?.body.toString(), '../../c');
+    h.log.length = 0;
+    const rename = Buffer.concat([Buffer.alloc(8), Buffer.from('a\0a\0')]);
+    rename.writeBigUInt64LE(BigInt(c.nodeid), 0);
+    assert.equal(h.send(OP.RENAME, etc.nodeid, rename), undefined, 'reply waits for the link page');
+    assert.deepEqual(h.log, ['notify 1']);
+    assert.equal(h.notes[0]?.readInt32LE(4), NOTIFY.INVAL_INODE);
+    assert.equal(Number(h.notes[0]?.readBigUInt64LE(16)), link.ino);
+    h.release();
+    // The reply, then the directories' invalidations (RENAME holds their locks).
+    assert.deepEqual(h.log.slice(0, 2), ['notify 1', 'reply 8']);
+    assert.equal(h.replies.get(8n)?.error, 0);
+    assert.ok(h.log.length === 3 && h.log[2]?.startsWith('notify'), h.log.join());
+    assert.equal(h.send(OP.READLINK, link.ino)?.body.toString(), '../..');
   });
 
   it('renames in tmpfs keeping the node id, and refuses chmod', () => {

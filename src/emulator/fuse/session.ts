@@ -115,6 +115,12 @@ export class FuseSession {
   private flushScheduled = false;
   /** The node the current request writes; its own change needs no invalidation. */
   private selfIno = 0;
+  /**
+   * Invalidations that must land before the current request's reply, though its other ones
+   * may not (RENAME holds directory locks that NOTIFY_INVAL_ENTRY needs): cached pages of
+   * links it moved.
+   */
+  private beforeReply: Buffer[] = [];
   /** Set by a request whose reply must wait until its invalidations are written. */
   private deferReply = false;
   /**
@@ -131,7 +137,11 @@ export class FuseSession {
     this.table = new NodeTable(backend.tree);
     this.unsubscribe = backend.tree.subscribe((event) => {
       if (event.type === 'change') this.invalidateInode(event.node);
-      else this.invalidateEntry(event.parent, event.node.name);
+      else {
+        this.invalidateEntry(event.parent, event.node.name);
+        // The parent's cached listing (FOPEN_CACHE_DIR) and nlink/mtime are stale too.
+        this.invalidateDir(event.parent);
+      }
       // show() of any attribute may depend on what just changed (available_instances on a
       // create): drop every cached attribute page.
       this.invalidateData();
@@ -148,6 +158,7 @@ export class FuseSession {
     this.unsubscribe();
     this.destroyed = true;
     this.pending = [];
+    this.beforeReply = [];
     this.pendingKeys.clear();
     this.cachedAttrs.clear();
   }
@@ -207,6 +218,18 @@ export class FuseSession {
     const deferUntilNotified = this.deferReply;
     if (NO_REPLY.has(header.opcode)) reply = undefined;
     const notes = this.takePending();
+    const first = this.beforeReply;
+    this.beforeReply = [];
+    if (first.length > 0 && reply !== undefined) {
+      // Link pages only: fuse_reverse_inval_inode takes no directory lock, so the RENAME
+      // that moved them may wait; the rest follow its reply, as below.
+      const deferred = reply;
+      this.io.notify(first, () => {
+        this.io.reply(deferred);
+        if (notes.length > 0) this.io.notify(notes);
+      });
+      return;
+    }
     if (notes.length > 0 && deferUntilNotified && reply !== undefined) {
       // A store(): let the invalidations (dentries it added or removed, cached attribute
       // pages) land before write(2) returns, so the writer's next stat, lookup or read
@@ -316,7 +339,15 @@ export class FuseSession {
     const init = decodeInit(body);
     if (init.major !== 7) errno('EIO');
     this.initialized = true;
-    const wanted = INIT_FLAG.ASYNC_READ | INIT_FLAG.BIG_WRITES | INIT_FLAG.PARALLEL_DIROPS | INIT_FLAG.MAX_PAGES;
+    // CACHE_SYMLINKS: mdevctl resolves every device path with a userspace realpath (one
+    // readlink per component); links change only by replacement (a new node id, dropped by
+    // NOTIFY_INVAL_ENTRY) or by a rename that moves them (invalidated in rename()).
+    const wanted =
+      INIT_FLAG.ASYNC_READ |
+      INIT_FLAG.BIG_WRITES |
+      INIT_FLAG.PARALLEL_DIROPS |
+      INIT_FLAG.MAX_PAGES |
+      INIT_FLAG.CACHE_SYMLINKS;
     return encodeInitOut({
       maxReadahead: init.maxReadahead,
       flags: (init.flags & wanted) >>> 0,
@@ -445,7 +476,9 @@ export class FuseSession {
     const node = this.dir(nodeid);
     const fh = this.nextFh++;
     this.handles.set(fh, { kind: 'dir', node, entries: undefined });
-    return encodeOpenOut(fh, 0);
+    // The kernel keeps the listing in the directory's page cache (fs/fuse/readdir.c) across
+    // opens; every add or remove under it sends NOTIFY_INVAL_INODE for it (invalidateDir).
+    return encodeOpenOut(fh, FOPEN.CACHE_DIR | FOPEN.KEEP_CACHE);
   }
 
   private readdir(body: Buffer): Buffer {
@@ -488,7 +521,11 @@ export class FuseSession {
     const RENAME_NOREPLACE = 1; // include/uapi/linux/fs.h
     if (req.flags & ~RENAME_NOREPLACE) errno('EINVAL');
     if (req.flags & RENAME_NOREPLACE && newDir.children.has(req.to)) errno('EEXIST');
+    const moved = dir.children.get(req.from);
     rename(dir, req.from, newDir, req.to, ctx);
+    // readlink renders targets relative to the link's directory: a moved link (or one in a
+    // moved directory) reads differently now, and its cached page (CACHE_SYMLINKS) must go.
+    if (moved !== undefined) this.invalidateMovedLinks(moved);
   }
 
   private node(nodeid: number): Node {
@@ -554,6 +591,23 @@ export class FuseSession {
     // Attributes are covered by invalidateData(), which the same event triggers.
     if (node.kind === 'attr' || node.ino === this.selfIno || !this.table.known(node.ino)) return;
     this.queue(`i${node.ino}`, () => encodeNotifyInvalInode(node.ino));
+  }
+
+  private invalidateDir(dir: DirNode): void {
+    if (!this.table.known(dir.ino)) return;
+    this.queue(`i${dir.ino}`, () => encodeNotifyInvalInode(dir.ino));
+  }
+
+  /** Links at or under `node` whose rendered (relative) target a move changed. */
+  private invalidateMovedLinks(node: Node): void {
+    if (node.kind === 'link') {
+      if (this.table.known(node.ino) && this.initialized && !this.destroyed) {
+        this.beforeReply.push(encodeNotifyInvalInode(node.ino));
+        this.count('notifications');
+      }
+    } else if (node.kind === 'dir') {
+      for (const child of node.children.values()) this.invalidateMovedLinks(child);
+    }
   }
 
   private invalidateEntry(parent: DirNode, name: string): void {

@@ -5,7 +5,7 @@ import { EmulatedKernel } from '../../emulator/kernel.ts';
 import { resolveScenario } from '../../emulator/scenario/load.ts';
 import { Scenario, type ScenarioInput } from '../../emulator/scenario/schema.ts';
 import type { HostPort } from '../../host/host-port.ts';
-import type { VgpuDeps } from './apply.ts';
+import { VGPU_DISCOVERY, type VgpuDeps } from './apply.ts';
 
 /** A booted emulated host of a built-in scenario, or of a scenario given as data. */
 export function emulated(scenario: string | ScenarioInput): { kernel: EmulatedKernel; host: EmulatedHost } {
@@ -19,7 +19,7 @@ export function emulated(scenario: string | ScenarioInput): { kernel: EmulatedKe
 export function depsFor(host: HostPort, overrides: Partial<VgpuDeps> = {}): VgpuDeps {
   return {
     host,
-    discover: () => discover(host),
+    discover: () => discover(host, VGPU_DISCOVERY),
     lock: { pid: process.pid, isAlive: () => true },
     dryRun: false,
     sleep: async () => {},

@@ -1,18 +1,33 @@
 /**
  * Running vGPU plans: plan against fresh discovery, execute (rolling back on failure),
- * verify by discovering again. When the kernel refuses a write because a concurrent
+ * verify by reading back what the plan touched (or, for a whole-inventory check, by
+ * discovering again). When the kernel refuses a write because a concurrent
  * invocation took the capacity, the UUID or the VF first (ENOSPC, EUSERS, EEXIST, EBUSY),
  * the operation is planned again against the new state, a bounded number of times: the
  * kernel is the arbiter, and the replanned attempt either fits or says why it cannot.
  */
 import { isVgpuctlError, VgpuctlError } from '../../core/errors.ts';
 import type { Plan } from '../../core/plan.ts';
+import type { DiscoverOptions } from '../../discovery/discover.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
 import type { HostPort } from '../../host/host-port.ts';
 import { isHostError } from '../../host/host-port.ts';
 import { type Definitions, readDefinitions } from '../../store/definitions.ts';
 import { type LockOptions, withDefinitionsLock } from '../../store/lock.ts';
 import { type ExecutionReport, executePlan } from '../execute-plan.ts';
+
+/**
+ * What vGPU planning needs discovery to read: types, counts and live instances' ids — not
+ * each instance's driver and IOMMU-group links, the host's IOMMU-group walk, /proc's device
+ * users, or PCI functions' link, BARs, NUMA node and boot_vga, which no vGPU planner or
+ * listing uses (thousands of reads on a large host).
+ */
+export const VGPU_DISCOVERY: Readonly<DiscoverOptions> = {
+  deviceUsers: false,
+  iommuGroups: false,
+  instances: 'ids',
+  pciDetails: false,
+};
 
 /** What vGPU operations need from their caller. */
 export interface VgpuDeps {
@@ -43,6 +58,11 @@ export interface ApplyOptions<T> {
   lock?: boolean;
   /** Checks the host after execution; returns what is wrong, or undefined. */
   verify?: (inventory: Inventory, definitions: Definitions, result: T) => string | undefined;
+  /**
+   * Checks the host after execution by reading only what the plan touched; returns what is
+   * wrong, or undefined. Preferred over {@link verify}, which discovers the whole host again.
+   */
+  verifyOnHost?: (host: HostPort, result: T) => Promise<string | undefined>;
   /** Attempts when losing a race to a concurrent invocation (default 5). */
   attempts?: number;
 }
@@ -84,18 +104,21 @@ export async function applyVgpuPlan<T>(
         }
         throw error;
       }
-      if (options.verify !== undefined) {
+      let problem: string | undefined;
+      if (options.verifyOnHost !== undefined) {
+        problem = await options.verifyOnHost(deps.host, result);
+      } else if (options.verify !== undefined) {
         const [after, afterDefinitions] = await Promise.all([deps.discover(), readDefinitions(deps.host)]);
-        const problem = options.verify(after, afterDefinitions, result);
-        if (problem !== undefined) {
-          throw new VgpuctlError(
-            'SYSFS_WRITE_FAILED',
-            `Cannot ${plan.action}: the kernel accepted every write, but ${problem}`,
-            {
-              hint: 'Run "vgpuctl vgpus" to see the current state; the driver may have refused the vGPU after creating it (see dmesg)',
-            },
-          );
-        }
+        problem = options.verify(after, afterDefinitions, result);
+      }
+      if (problem !== undefined) {
+        throw new VgpuctlError(
+          'SYSFS_WRITE_FAILED',
+          `Cannot ${plan.action}: the kernel accepted every write, but ${problem}`,
+          {
+            hint: 'Run "vgpuctl vgpus" to see the current state; the driver may have refused the vGPU after creating it (see dmesg)',
+          },
+        );
       }
       return { plan, result, executed: true, report, attempts: attempt };
     }

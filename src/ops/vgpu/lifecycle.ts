@@ -1,6 +1,6 @@
 /**
  * The vGPU lifecycle as use cases: each plans against fresh discovery, executes (or, dry-run,
- * only plans), and verifies by discovering again. Entry points (CLI, manager) call these.
+ * only plans), and verifies by reading back what the plan touched. Entry points (CLI, manager) call these.
  */
 import type { Inventory } from '../../discovery/inventory.ts';
 import { type Definition, readDefinitions } from '../../store/definitions.ts';
@@ -18,7 +18,7 @@ import {
 } from './plan-define.ts';
 import { planRemoveVgpus } from './plan-remove.ts';
 import { planStartVgpus } from './plan-start.ts';
-import { verifyCreated, verifyDefined, verifyGone } from './verify.ts';
+import { verifyCreatedOnHost, verifyDefinedOnHost, verifyGoneOnHost } from './verify.ts';
 
 /** Creates transient vGPUs; mdev UUIDs not given come from `newUuid`. */
 export function createVgpus(
@@ -32,7 +32,7 @@ export function createVgpus(
       const { plan, created } = planCreateVgpus(inventory, request, { newUuid, definitions });
       return { plan, result: created };
     },
-    { verify: (inventory, _definitions, created) => verifyCreated(inventory, created) },
+    { verifyOnHost: (host, created) => verifyCreatedOnHost(host, created) },
   );
 }
 
@@ -43,7 +43,7 @@ export function removeVgpus(
   verb: 'remove' | 'stop' = 'remove',
 ): Promise<Applied<string[]>> {
   return applyVgpuPlan(deps, (inventory) => ({ plan: planRemoveVgpus(inventory, { ids }, verb), result: ids }), {
-    verify: (inventory) => verifyGone(inventory, ids),
+    verifyOnHost: (host) => verifyGoneOnHost(host, ids),
   });
 }
 
@@ -61,9 +61,11 @@ export function defineVgpus(
     },
     {
       lock: true,
-      verify: (inventory, definitions, defined) =>
-        verifyDefined(definitions, defined) ??
-        (request.startNow === true ? verifyCreated(inventory, defined.map(asCreated) as CreatedVgpus) : undefined),
+      verifyOnHost: async (host, defined) =>
+        (await verifyDefinedOnHost(host, defined)) ??
+        (request.startNow === true
+          ? await verifyCreatedOnHost(host, defined.map(asCreated) as CreatedVgpus)
+          : undefined),
     },
   );
 }
@@ -79,7 +81,7 @@ export function defineRunningVgpus(
       const { plan, defined } = planDefineRunning(inventory, definitions, request);
       return { plan, result: defined };
     },
-    { lock: true, verify: (_inventory, definitions, defined) => verifyDefined(definitions, defined) },
+    { lock: true, verifyOnHost: (host, defined) => verifyDefinedOnHost(host, defined) },
   );
 }
 
@@ -121,8 +123,7 @@ export function startVgpus(
       return { plan, result: { started, running } };
     },
     {
-      verify: (inventory, _definitions, result) =>
-        verifyCreated(inventory, result.started.map(asCreated) as CreatedVgpus),
+      verifyOnHost: (host, result) => verifyCreatedOnHost(host, result.started.map(asCreated) as CreatedVgpus),
     },
   );
 }
