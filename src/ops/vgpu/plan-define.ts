@@ -7,7 +7,12 @@ import { VgpuctlError } from '../../core/errors.ts';
 import type { Plan, Step } from '../../core/plan.ts';
 import { parseUuid } from '../../core/uuid.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
-import { type Definition, type Definitions, definitionsOf } from '../../store/definitions.ts';
+import {
+  type Definition,
+  type Definitions,
+  definitionsOf,
+  type VendorVfioDefinition,
+} from '../../store/definitions.ts';
 import { formatMdevctlConfig, isAttrName, type StartMode } from '../../store/mdevctl-format.ts';
 import { checkPathName, mdevDefinitionPath, vendorDefinitionPath } from '../../store/paths.ts';
 import { formatVendorVfioConfig } from '../../store/vendor-vfio-format.ts';
@@ -40,15 +45,7 @@ export interface DefineVgpusRequest extends CreateVgpusRequest {
 /** A definition a plan writes. */
 export type DefinedVgpu =
   | { kind: 'mdev'; uuid: string; parent: string; type: string; start: StartMode; path: string }
-  | {
-      kind: 'vendor-vfio';
-      vf: string;
-      pf: string;
-      typeId: number;
-      typeName: string | null;
-      start: StartMode;
-      path: string;
-    };
+  | VendorVfioDefinition;
 
 /**
  * Plans definitions of new vGPUs. Placement is that of `create`, less the capacity that
@@ -267,16 +264,7 @@ export function planModifyVgpu(
       next.typeId = type.nvidiaTypeId;
       next.typeName = type.name;
     }
-    const content = formatVendorVfioConfig(next);
-    return {
-      plan: {
-        action: `modify vGPU ${text}`,
-        steps: [
-          { kind: 'writeFile', path: next.path, content, mode: 0o644, why: `update the definition of vGPU ${text}` },
-        ],
-      },
-      definition: next,
-    };
+    return rewriteDefinition(text, next, formatVendorVfioConfig(next));
   }
 
   const next = { ...definition, attrs: [...definition.attrs] };
@@ -294,16 +282,7 @@ export function planModifyVgpu(
     if (index < 0 || index >= next.attrs.length) throw badIndex(text, index, next.attrs.length);
     next.attrs.splice(index, 1);
   }
-  const content = formatMdevctlConfig(next);
-  return {
-    plan: {
-      action: `modify vGPU ${text}`,
-      steps: [
-        { kind: 'writeFile', path: next.path, content, mode: 0o644, why: `update the definition of vGPU ${text}` },
-      ],
-    },
-    definition: next,
-  };
+  return rewriteDefinition(text, next, formatMdevctlConfig(next));
 }
 
 /** Capacity claimed by definitions that are not running: they must still fit when started. */
@@ -445,4 +424,23 @@ function badIndex(id: string, index: number, length: number): VgpuctlError {
       hint: 'Indices count from 0; "vgpuctl vgpus --json" shows the attributes',
     },
   );
+}
+
+/** The plan of a modify: one atomic rewrite of the definition file. */
+function rewriteDefinition<D extends { path: string }>(text: string, definition: D, content: string) {
+  return {
+    plan: {
+      action: `modify vGPU ${text}`,
+      steps: [
+        {
+          kind: 'writeFile' as const,
+          path: definition.path,
+          content,
+          mode: 0o644,
+          why: `update the definition of vGPU ${text}`,
+        },
+      ],
+    },
+    definition,
+  };
 }
