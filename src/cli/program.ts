@@ -15,6 +15,10 @@ import { showCommand } from './commands/show.ts';
 import { type CommandContext, finish, type GlobalOptions, loadScenarioArgument, openContext } from './context.ts';
 import { renderError } from './render/error-text.ts';
 
+/** Help of `emulate mount|run --fast-open` (docs/emulator.md explains the trade-off). */
+const FAST_OPEN_HELP =
+  "let the kernel open files without asking the server: repeated reads cost no request, and root's wrong-direction opens fail at read/write instead of open";
+
 const VERSION = '0.1.0';
 
 /** Runs vgpuctl with `argv` (without node and script); resolves to the exit status. */
@@ -89,6 +93,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .description('serve an emulated host as a real filesystem at DIR until interrupted (needs root and /dev/fuse)')
     .argument('<dir>', 'mount point (an existing directory)')
     .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
+    .option('--fast-open', FAST_OPEN_HELP)
     .action(async (dir, options) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -96,7 +101,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       process.once('SIGTERM', onSignal);
       try {
         globals = { ...globals, emulate: options.scenario ?? globals.emulate ?? true };
-        await withHost(async (context) => mountCommand(context, dir, log, stop.signal));
+        await withHost(async (context) =>
+          mountCommand(context, dir, log, stop.signal, { fastOpen: options.fastOpen === true }),
+        );
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -108,13 +115,24 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       'run a command in a private mount namespace where /sys, /dev/vfio and /etc/mdevctl.d show an emulated host',
     )
     .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
+    .option('--fast-open', FAST_OPEN_HELP)
     .argument('<command...>', 'the command and its arguments (put -- before them)')
     .action(async (command, options) => {
       const scenario = options.scenario ?? (typeof globals.emulate === 'string' ? globals.emulate : 'lab');
       await loadScenarioArgument(scenario); // fail here, with a clear message, before any namespace exists
       const status = await runInNewNamespace(
         { execPath: process.execPath, prefix: [new URL('../../bin/vgpuctl', import.meta.url).pathname] },
-        (work) => ['emulate', '__sandbox', '--work', work, '--scenario', scenario, '--', ...command],
+        (work) => [
+          'emulate',
+          '__sandbox',
+          '--work',
+          work,
+          '--scenario',
+          scenario,
+          ...(options.fastOpen === true ? ['--fast-open'] : []),
+          '--',
+          ...command,
+        ],
         env,
       );
       emit({ data: { status }, text: '', exitCode: status });
@@ -123,6 +141,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .command('__sandbox', { hidden: true })
     .requiredOption('--work <dir>')
     .requiredOption('--scenario <scenario>')
+    .option('--fast-open')
     .argument('<command...>')
     .action(async (command, options) => {
       globals = { ...globals, emulate: options.scenario };
@@ -132,7 +151,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         const status = await runInsideNamespace(
           kernel,
           command,
-          { work: options.work },
+          { work: options.work, fastOpen: options.fastOpen === true },
           globals.debug ? log : () => {},
         );
         return { data: { status }, text: '', exitCode: status };

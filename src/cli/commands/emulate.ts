@@ -69,13 +69,14 @@ export async function mountCommand(
   dir: string,
   log: (line: string) => void,
   stop: AbortSignal,
+  options: { fastOpen: boolean } = { fastOpen: false },
 ): Promise<CommandResult<ServeResult>> {
   if (context.emulator === undefined) {
     throw new VgpuctlError('USAGE', 'Cannot mount a host that is not emulated', {
       hint: 'Use --scenario or --emulate',
     });
   }
-  const result = await serveMount(context.emulator, dir, log, stop);
+  const result = await serveMount(context.emulator, dir, log, stop, options);
   return {
     data: result,
     text: `Unmounted ${result.mountpoint} (${result.stoppedBy === 'signal' ? 'stopped' : 'unmounted from outside'}; ${result.requests} requests served).`,

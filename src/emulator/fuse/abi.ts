@@ -67,7 +67,11 @@ export const INIT_FLAG = {
   ASYNC_READ: 1 << 0,
   ATOMIC_O_TRUNC: 1 << 3,
   BIG_WRITES: 1 << 5,
+  /** Every read checks the attributes and drops the page cache when size or mtime changed. */
+  AUTO_INVAL_DATA: 1 << 12,
   DO_READDIRPLUS: 1 << 13,
+  /** The kernel opens files without OPEN once a server answers OPEN with ENOSYS (7.23). */
+  NO_OPEN_SUPPORT: 1 << 17,
   PARALLEL_DIROPS: 1 << 18,
   MAX_PAGES: 1 << 22,
   /** Symlink targets live in the link inode's page cache (7.30); NOTIFY_INVAL_INODE drops them. */

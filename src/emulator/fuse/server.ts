@@ -24,6 +24,13 @@ export interface MountOptions {
   allowOther?: boolean;
   /** entry/attr cache lifetime in seconds (invalidations keep it correct). Default 60. */
   cacheSec?: number;
+  /**
+   * Let the kernel open and close files without asking the server (FUSE no-open): a repeated
+   * read of a cached attribute then costs no request. Root opening an attribute in a
+   * direction it does not support fails at read(2)/write(2) instead of open(2), with the same
+   * EACCES. Default false: every open is checked as kernfs_fop_open does.
+   */
+  kernelOpens?: boolean;
   /** Unexpected errors (bugs in handlers, failed reply writes). */
   onError?: (err: unknown) => void;
 }
@@ -124,7 +131,9 @@ function serve(
     {
       owner,
       cacheSec: options.cacheSec ?? 60,
-      fastOpen: fastOpen.flags,
+      // The reader thread answers OPEN only for flagged nodes; kernel opens need every OPEN
+      // to reach the session once (to answer ENOSYS), so they flag nothing.
+      ...(options.kernelOpens === true ? { kernelOpens: true } : { readerOpens: fastOpen.flags }),
       ...(options.onError ? { onError: options.onError } : {}),
     },
   );

@@ -61,8 +61,25 @@ export interface SessionOptions {
    * attribute's pages are current and anyone may open it for reading, so the reader answers
    * its OPEN and RELEASE itself. Omitted: every request comes here.
    */
-  fastOpen?: Uint8Array;
+  readerOpens?: Uint8Array;
+  /**
+   * Let the kernel open files without asking (FUSE_NO_OPEN_SUPPORT, fs/fuse/file.c
+   * fuse_do_open): the first OPEN and FLUSH are answered ENOSYS, after which open(2) and
+   * close(2) never reach the server and a cached read costs no request at all. kernfs_fop_open's
+   * checks move to READ and WRITE: same errno, one call later. Ignored (and counted as
+   * `kernelOpensUnsupported`) when the kernel does not offer it.
+   */
+  kernelOpens?: boolean;
 }
+
+/**
+ * How long a store()'s reply may wait for its invalidations with kernel opens. A page-cache
+ * writer holds the folio of a page that was not up to date while its WRITE is answered
+ * (fs/fuse/file.c fuse_fill_write_pages), so an invalidation of that page cannot finish
+ * before the reply; this happens only for pages evicted behind our back (memory pressure,
+ * drop_caches) and must cost a delay, never a hung writer.
+ */
+export const DEFERRED_REPLY_DEADLINE_MS = 2000;
 
 /** Thrown inside handlers to answer with an errno. */
 class Reply extends Error {
@@ -107,6 +124,8 @@ export class FuseSession {
   private readonly unsubscribe: () => void;
   private nextFh = 1;
   private initialized = false;
+  /** Kernel opens negotiated at INIT (options.kernelOpens and the kernel offers them). */
+  private kernelOpens = false;
   private destroyed = false;
   /** Invalidations produced by tree events, not yet handed to `io.notify`. */
   private pending: Buffer[] = [];
@@ -123,6 +142,8 @@ export class FuseSession {
   private beforeReply: Buffer[] = [];
   /** Set by a request whose reply must wait until its invalidations are written. */
   private deferReply = false;
+  /** Invalidations to write after the current request's reply, never before it. */
+  private afterReply: Buffer[] = [];
   /**
    * Text attributes whose pages the kernel may hold (served by a page-cache READ since their
    * last data invalidation), with the length then served. Any change to the tree or any
@@ -175,6 +196,15 @@ export class FuseSession {
     for (const ino of this.cachedAttrs.keys()) {
       this.setFastOpen(ino, false);
       if (!this.table.known(ino)) continue;
+      if (ino === this.selfIno && this.kernelOpens) {
+        // The page-cache writer of this very attribute may hold its folio until we reply.
+        // Drop its attributes only (offset < 0 touches no page): the next read or stat then
+        // asks GETATTR, whose 4096 differs from the cached length and so makes the kernel
+        // drop the pages itself (fs/fuse/inode.c fuse_change_attributes).
+        this.queue(`i${ino}`, () => encodeNotifyInvalInode(ino, -1, 0));
+        queued++;
+        continue;
+      }
       // fs/fuse/inode.c fuse_reverse_inval_inode: offset 0, len 0 (<= 0 means to the end)
       // drops the cached attributes and every page of the inode.
       this.queue(`i${ino}`, () => encodeNotifyInvalInode(ino, 0, 0));
@@ -186,7 +216,7 @@ export class FuseSession {
   }
 
   private setFastOpen(ino: number, on: boolean): void {
-    const flags = this.options.fastOpen;
+    const flags = this.options.readerOpens;
     if (flags !== undefined && ino < flags.length) Atomics.store(flags, ino, on ? 1 : 0);
   }
 
@@ -196,6 +226,7 @@ export class FuseSession {
     out.openHandles = this.handles.size;
     out.nodeIds = this.table.size;
     out.cachedAttrs = this.cachedAttrs.size;
+    out.kernelOpens = this.kernelOpens ? 1 : 0;
     return out;
   }
 
@@ -220,6 +251,9 @@ export class FuseSession {
     const notes = this.takePending();
     const first = this.beforeReply;
     this.beforeReply = [];
+    const after = this.afterReply;
+    this.afterReply = [];
+    if (after.length > 0) notes.push(...after);
     if (first.length > 0 && reply !== undefined) {
       // Link pages only: fuse_reverse_inval_inode takes no directory lock, so the RENAME
       // that moved them may wait; the rest follow its reply, as below.
@@ -235,15 +269,37 @@ export class FuseSession {
       // pages) land before write(2) returns, so the writer's next stat, lookup or read
       // cannot see stale data. Safe because they are written by another thread, WRITE holds
       // no directory lock, and an attribute opened for writing uses direct I/O, so the
-      // writer holds no page lock that fuse_reverse_inval_inode would wait for.
-      const deferred = reply;
-      this.io.notify(notes, () => this.io.reply(deferred));
+      // writer holds no page lock that fuse_reverse_inval_inode would wait for. With kernel
+      // opens writers go through the page cache; see DEFERRED_REPLY_DEADLINE_MS.
+      const before = after.length > 0 ? notes.slice(0, notes.length - after.length) : notes;
+      this.replyAfter(before, reply);
+      if (after.length > 0) this.io.notify(after);
       return;
     }
     // Otherwise reply first: the request may hold the very directory lock an
     // invalidation needs (fuse_reverse_inval_entry takes the parent's inode lock).
     if (reply !== undefined) this.io.reply(reply);
     if (notes.length > 0) this.io.notify(notes);
+  }
+
+  /** Writes `reply` once `notes` are written (or, with kernel opens, at the deadline). */
+  private replyAfter(notes: Buffer[], reply: Buffer): void {
+    if (!this.kernelOpens) {
+      this.io.notify(notes, () => this.io.reply(reply));
+      return;
+    }
+    let sent = false;
+    const send = () => {
+      if (sent) return;
+      sent = true;
+      clearTimeout(timer);
+      this.io.reply(reply);
+    };
+    const timer = setTimeout(() => {
+      this.count('deferredReplyDeadlines');
+      send();
+    }, DEFERRED_REPLY_DEADLINE_MS);
+    this.io.notify(notes, send);
   }
 
   private dispatch(h: InHeader, body: Buffer): { body?: Buffer } | undefined {
@@ -272,12 +328,17 @@ export class FuseSession {
         return { body: Buffer.from(this.backend.tree.readlink(node)) };
       }
       case OP.OPEN:
+        // ENOSYS makes the kernel stop sending OPEN and RELEASE for files (fuse_do_open).
+        if (this.kernelOpens) errno('ENOSYS');
         return { body: this.open(h.nodeid, decodeOpen(body).flags, ctx) };
       case OP.READ:
-        return { body: this.read(body, ctx) };
+        return { body: this.read(h.nodeid, body, ctx) };
       case OP.WRITE:
-        return this.write(body, ctx);
+        return this.write(h.nodeid, body, ctx);
       case OP.FLUSH:
+        // Kernel-opened files carry no FOPEN_NOFLUSH; ENOSYS sets fc->no_flush (fuse_flush).
+        if (this.kernelOpens) errno('ENOSYS');
+        return {};
       case OP.FSYNC:
       case OP.FSYNCDIR:
         // Stores are synchronous; nothing is buffered on our side.
@@ -339,6 +400,10 @@ export class FuseSession {
     const init = decodeInit(body);
     if (init.major !== 7) errno('EIO');
     this.initialized = true;
+    if (this.options.kernelOpens === true) {
+      this.kernelOpens = (init.flags & INIT_FLAG.NO_OPEN_SUPPORT) !== 0;
+      if (!this.kernelOpens) this.count('kernelOpensUnsupported');
+    }
     // CACHE_SYMLINKS: mdevctl resolves every device path with a userspace realpath (one
     // readlink per component); links change only by replacement (a new node id, dropped by
     // NOTIFY_INVAL_ENTRY) or by a rename that moves them (invalidated in rename()).
@@ -347,7 +412,10 @@ export class FuseSession {
       INIT_FLAG.BIG_WRITES |
       INIT_FLAG.PARALLEL_DIROPS |
       INIT_FLAG.MAX_PAGES |
-      INIT_FLAG.CACHE_SYMLINKS;
+      INIT_FLAG.CACHE_SYMLINKS |
+      // With kernel opens, every read rechecks invalidated attributes before using the page
+      // cache, so a page the writer itself filled is never read without a GETATTR first.
+      (this.kernelOpens ? INIT_FLAG.AUTO_INVAL_DATA : 0);
     return encodeInitOut({
       maxReadahead: init.maxReadahead,
       flags: (init.flags & wanted) >>> 0,
@@ -401,6 +469,8 @@ export class FuseSession {
     // kernfs_fop_open checks the mode bits and show/store presence even for root (EACCES).
     if (access !== O.WRONLY) checkOpen(node, 'read', ctx);
     if (access !== O.RDONLY) checkOpen(node, 'write', ctx);
+    // Only CREATE opens with kernel opens on: no handle, as the kernel may send no RELEASE.
+    if (this.kernelOpens) return encodeOpenOut(0, FOPEN.NOFLUSH);
     const fh = this.nextFh++;
     const cached = node.kind === 'attr' && access === O.RDONLY && !node.binary;
     this.handles.set(fh, { kind: 'file', node, snapshot: undefined, cached });
@@ -420,9 +490,9 @@ export class FuseSession {
     return encodeOpenOut(fh, openFlags);
   }
 
-  private read(body: Buffer, ctx: AccessContext): Buffer {
+  private read(nodeid: number, body: Buffer, ctx: AccessContext): Buffer {
     const { fh, offset, size } = decodeRead(body);
-    const handle = this.fileHandle(fh);
+    const handle = this.fileHandle(fh, nodeid, 'read', ctx);
     let content: Buffer;
     if (handle.node.kind === 'attr') {
       // seq_file semantics: show() runs on a read from offset 0; later offsets continue the
@@ -433,6 +503,7 @@ export class FuseSession {
       }
       content = handle.snapshot;
       if (handle.cached) this.markCached(handle.node, content.length);
+      else if (fh === 0 && this.kernelOpens) this.dropPagesAfterReply(handle.node);
     } else {
       const node = handle.node;
       content = this.backend.read(node, ctx);
@@ -440,9 +511,9 @@ export class FuseSession {
     return content.subarray(Math.min(offset, content.length), Math.min(offset + size, content.length));
   }
 
-  private write(body: Buffer, ctx: AccessContext): { body: Buffer } {
+  private write(nodeid: number, body: Buffer, ctx: AccessContext): { body: Buffer } {
     const { fh, offset, data } = decodeWrite(body);
-    const handle = this.fileHandle(fh);
+    const handle = this.fileHandle(fh, nodeid, 'write', ctx);
     const node = handle.node;
     this.selfIno = node.ino;
     if (node.kind === 'file') {
@@ -459,6 +530,9 @@ export class FuseSession {
       // kernel has dropped them.
       this.deferReply = true;
       this.invalidateData();
+      // A kernel-opened binary attribute keeps the written bytes in its page (its size never
+      // changes, so GETATTR cannot tell): drop them once the writer has its reply.
+      if (fh === 0 && this.kernelOpens && node.binary) this.dropPagesAfterReply(node);
     }
     // One WRITE is one store() (fs/kernfs/file.c); its return value is write(2)'s.
     const count = this.backend.write(node, data, ctx);
@@ -538,11 +612,33 @@ export class FuseSession {
     return node;
   }
 
-  private fileHandle(fh: number): FileHandle {
+  private fileHandle(fh: number, nodeid: number, direction: 'read' | 'write', ctx: AccessContext): FileHandle {
+    if (fh === 0 && this.kernelOpens) return this.kernelOpenedHandle(nodeid, direction, ctx);
     if (fh >= FAST_FH_BASE) return this.fastHandle(fh - FAST_FH_BASE);
     const handle = this.handles.get(fh);
     if (handle?.kind !== 'file') errno('EBADF');
     return handle;
+  }
+
+  /**
+   * A file the kernel opened without asking: kernfs_fop_open's checks run now, per call.
+   * Text attributes go through the page cache as a read-only open would; binary ones
+   * (`config` shows less to unprivileged callers, `rom` depends on its enable switch) have
+   * their pages dropped after every read, see dropPagesAfterReply.
+   */
+  private kernelOpenedHandle(nodeid: number, direction: 'read' | 'write', ctx: AccessContext): FileHandle {
+    const node = this.node(nodeid);
+    if (node.kind === 'dir') errno('EISDIR');
+    if (node.kind === 'link') errno('ELOOP');
+    if (node.kind === 'attr') checkOpen(node, direction, ctx);
+    return { kind: 'file', node, snapshot: undefined, cached: node.kind === 'attr' && !node.binary };
+  }
+
+  /** Queues a page invalidation of `node` to be written right after this request's reply. */
+  private dropPagesAfterReply(node: Node): void {
+    if (!this.table.known(node.ino) || !this.initialized || this.destroyed) return;
+    this.afterReply.push(encodeNotifyInvalInode(node.ino));
+    this.count('notifications');
   }
 
   /**

@@ -20,6 +20,8 @@ const KEPT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'conso
 export interface SandboxLayout {
   /** Scratch directory (on the host's filesystem, removed by the caller outside the namespace). */
   work: string;
+  /** Serve with kernel opens (MountOptions.kernelOpens): faster, open-time checks at read/write. */
+  fastOpen?: boolean;
 }
 
 /** Runs `argv` with the emulated host laid over the real paths; resolves to its exit status. */
@@ -44,7 +46,10 @@ export async function runInsideNamespace(
     kernel.tree.mkdir(dir, 0o755, 'tmpfs');
   }
 
-  const fuse = await mountFuse(kernelFuseBackend(kernel), root, { fsName: `vgpuctl-${kernel.scenario.name}` });
+  const fuse = await mountFuse(kernelFuseBackend(kernel), root, {
+    fsName: `vgpuctl-${kernel.scenario.name}`,
+    kernelOpens: layout.fastOpen === true,
+  });
   // Any accepted write may change what cached attributes show; drop the kernel's copies.
   const stopInvalidating = kernel.onWrite(() => void fuse.invalidateData());
   const overlays: string[] = [];

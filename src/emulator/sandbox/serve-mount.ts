@@ -26,6 +26,7 @@ export async function serveMount(
   dir: string,
   log: (line: string) => void,
   stop: AbortSignal,
+  options: { fastOpen: boolean } = { fastOpen: false },
 ): Promise<ServeResult> {
   const mountpoint = resolve(dir);
   const available = fuseAvailable();
@@ -55,9 +56,13 @@ export async function serveMount(
     );
   }
   const kernel = emulator.kernel;
-  const mount = await mountFuse(kernelFuseBackend(kernel), mountpoint, { fsName: `vgpuctl-${kernel.scenario.name}` });
+  const mount = await mountFuse(kernelFuseBackend(kernel), mountpoint, {
+    fsName: `vgpuctl-${kernel.scenario.name}`,
+    kernelOpens: options.fastOpen,
+  });
   const stopInvalidating = kernel.onWrite(() => void mount.invalidateData());
-  log(`serving emulated host "${kernel.scenario.name}" at ${mountpoint} (Ctrl-C or SIGTERM to stop)`);
+  const how = options.fastOpen ? ', fast open' : '';
+  log(`serving emulated host "${kernel.scenario.name}" at ${mountpoint}${how} (Ctrl-C or SIGTERM to stop)`);
   const stoppedBy = await new Promise<'signal' | 'unmount'>((done) => {
     if (stop.aborted) done('signal');
     stop.addEventListener('abort', () => done('signal'), { once: true });
