@@ -1,13 +1,13 @@
 /** The dispatcher driven with hand-made requests, no mount needed. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { ERRNO } from '../../host/errno.ts';
 import { fail } from '../kernfs/errno-error.ts';
 import { Kernfs } from '../kernfs/tree.ts';
 import { FOPEN, INIT_FLAG, NOTIFY, O, OP, SIZE } from './abi.ts';
 import { treeBackend } from './backend.ts';
 import { decodeDirents, decodeOutHeader, encodeRequest } from './protocol.ts';
-import { FuseSession } from './session.ts';
+import { DEFERRED_REPLY_DEADLINE_MS, FuseSession } from './session.ts';
 import { FAST_FH_BASE } from './workers.ts';
 
 interface Out {
@@ -16,7 +16,11 @@ interface Out {
 }
 
 /** A session whose replies and notifications are captured; notifications complete when `release()` runs. */
-function harness(tree: Kernfs, cacheSec = 60, fastOpen?: Uint8Array) {
+function harness(
+  tree: Kernfs,
+  cacheSec = 60,
+  extra: { readerOpens?: Uint8Array; kernelOpens?: boolean; initFlags?: number } = {},
+) {
   const log: string[] = [];
   const replies = new Map<bigint, Out>();
   const notes: Buffer[] = [];
@@ -35,7 +39,12 @@ function harness(tree: Kernfs, cacheSec = 60, fastOpen?: Uint8Array) {
         if (then !== undefined) held.push(then);
       },
     },
-    { owner: { uid: 0, gid: 0 }, cacheSec, ...(fastOpen === undefined ? {} : { fastOpen }) },
+    {
+      owner: { uid: 0, gid: 0 },
+      cacheSec,
+      ...(extra.readerOpens === undefined ? {} : { readerOpens: extra.readerOpens }),
+      ...(extra.kernelOpens === undefined ? {} : { kernelOpens: extra.kernelOpens }),
+    },
   );
   let unique = 1n;
   const send = (op: number, nodeid: number, body?: Buffer, uid = 0): Out | undefined => {
@@ -46,7 +55,7 @@ function harness(tree: Kernfs, cacheSec = 60, fastOpen?: Uint8Array) {
   const init = Buffer.alloc(64);
   init.writeUInt32LE(7, 0);
   init.writeUInt32LE(45, 4);
-  init.writeUInt32LE(0xffffffff, 12);
+  init.writeUInt32LE((extra.initFlags ?? 0xffffffff) >>> 0, 12);
   send(OP.INIT, 0, init);
   const lookup = (parent: number, name: string) => {
     const out = send(OP.LOOKUP, parent, Buffer.from(`${name}\0`));
@@ -239,7 +248,7 @@ describe('FuseSession', () => {
       },
     });
     const fastOpen = new Uint8Array(64);
-    const h = harness(tree, 60, fastOpen);
+    const h = harness(tree, 60, { readerOpens: fastOpen });
     for (const name of ['available_instances', 'config', 'sriov_numvfs', 'create']) h.lookup(1, name);
     const openFlags = (ino: number, flags: number) => h.open(ino, flags).out?.body.readUInt32LE(8) ?? -1;
     const size = () => h.send(OP.GETATTR, counter.ino, Buffer.alloc(16))?.body.readBigUInt64LE(16 + 8);
@@ -357,5 +366,135 @@ describe('FuseSession', () => {
     setattr.writeUInt32LE(1, 0); // FATTR_MODE
     setattr.writeUInt32LE(0o600, 68);
     assert.equal(h.send(OP.SETATTR, file.ino, setattr)?.error, ERRNO.EPERM);
+  });
+  describe('with kernel opens', () => {
+    /** vendor (0444), remove (0200), override (0644, store), config (binary 0644) and a tmpfs /etc. */
+    function kernelOpensTree() {
+      const tree = new Kernfs();
+      let override = '(null)';
+      const nodes = {
+        vendor: tree.attr('/sys/dev/vendor', { mode: 0o444, show: () => '0x10de\n' }),
+        remove: tree.attr('/sys/dev/remove', { mode: 0o200, store: () => undefined }),
+        override: tree.attr('/sys/dev/driver_override', {
+          mode: 0o644,
+          show: () => `${override}\n`,
+          store: (data) => {
+            override = data.toString().trim();
+            return undefined;
+          },
+        }),
+        config: tree.attr('/sys/dev/config', { mode: 0o644, size: 256, show: () => new Uint8Array(256).fill(7) }),
+      };
+      tree.mkdir('/etc', 0o755, 'tmpfs');
+      return { tree, nodes };
+    }
+    /** [ino, offset] of each FUSE_NOTIFY_INVAL_INODE in `notes`. */
+    const invalidated = (notes: Buffer[]) =>
+      notes
+        .filter((n) => n.readInt32LE(4) === NOTIFY.INVAL_INODE)
+        .map((n) => [Number(n.readBigUInt64LE(16)), Number(n.readBigInt64LE(24))]);
+
+    it('answers OPEN and FLUSH with ENOSYS and checks kernfs open rules on every read and write', () => {
+      const { tree, nodes } = kernelOpensTree();
+      const h = harness(tree, 60, { kernelOpens: true });
+      const dev = h.lookup(h.lookup(1, 'sys').nodeid, 'dev');
+      for (const name of ['vendor', 'remove', 'driver_override', 'config']) h.lookup(dev.nodeid, name);
+      assert.equal(h.open(nodes.vendor.ino, O.RDONLY).error, ERRNO.ENOSYS, 'the kernel stops sending OPEN');
+      assert.equal(h.send(OP.FLUSH, nodes.vendor.ino, Buffer.alloc(24))?.error, ERRNO.ENOSYS);
+      assert.equal(h.read(nodes.vendor.ino, 0, 0)?.body.toString(), '0x10de\n');
+      const size = (ino: number) => h.send(OP.GETATTR, ino, Buffer.alloc(16))?.body.readBigUInt64LE(16 + 8);
+      assert.equal(size(nodes.vendor.ino), 7n, 'cached like a read-only open');
+      // kernfs_fop_open's EACCES, for root too, one call later.
+      assert.equal(h.write(nodes.vendor.ino, 0, '1')?.error, ERRNO.EACCES);
+      assert.equal(h.read(nodes.remove.ino, 0, 0)?.error, ERRNO.EACCES);
+      assert.equal(h.send(OP.READ, 1, Buffer.alloc(SIZE.READ_IN))?.error, ERRNO.EISDIR);
+      assert.equal(h.session.stats().kernelOpens, 1);
+      assert.equal(h.session.stats().openHandles, 0);
+    });
+
+    it("drops the written attribute's attributes only, and other cached pages before the reply", () => {
+      const { tree, nodes } = kernelOpensTree();
+      const h = harness(tree, 60, { kernelOpens: true });
+      const dev = h.lookup(h.lookup(1, 'sys').nodeid, 'dev');
+      for (const name of ['vendor', 'driver_override']) h.lookup(dev.nodeid, name);
+      h.read(nodes.vendor.ino, 0, 0);
+      assert.equal(h.read(nodes.override.ino, 0, 0)?.body.toString(), '(null)\n');
+      h.notes.length = 0;
+      h.log.length = 0;
+      // The writer may hold the page of driver_override locked (it was not up to date), so an
+      // invalidation of its pages could not finish before the reply: offset -1, attributes only.
+      assert.equal(h.write(nodes.override.ino, 0, 'vfio-pci'), undefined, 'the reply waits');
+      assert.deepEqual(
+        invalidated(h.notes).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+        [
+          [nodes.vendor.ino, 0],
+          [nodes.override.ino, -1],
+        ].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+      );
+      h.release();
+      assert.deepEqual(h.log, ['notify 2', `reply ${h.log[1]?.slice(6)}`]);
+      assert.equal(h.read(nodes.override.ino, 0, 0)?.body.toString(), 'vfio-pci\n');
+    });
+
+    it("drops a binary attribute's pages right after each read reply", () => {
+      const { tree, nodes } = kernelOpensTree();
+      const h = harness(tree, 60, { kernelOpens: true });
+      const dev = h.lookup(h.lookup(1, 'sys').nodeid, 'dev');
+      h.lookup(dev.nodeid, 'config');
+      h.log.length = 0;
+      assert.equal(h.read(nodes.config.ino, 0, 0)?.body.length, 256);
+      assert.equal(h.log[0]?.startsWith('reply'), true);
+      assert.equal(h.log[1], 'notify 1');
+      assert.deepEqual(invalidated(h.notes), [[nodes.config.ino, 0]]);
+    });
+
+    it('opens created files without a handle', () => {
+      const { tree } = kernelOpensTree();
+      const h = harness(tree, 60, { kernelOpens: true });
+      const etc = h.lookup(1, 'etc');
+      const body = Buffer.concat([Buffer.alloc(SIZE.CREATE_IN), Buffer.from('motd\0')]);
+      body.writeUInt32LE(O.WRONLY | O.CREAT, 0);
+      body.writeUInt32LE(0o644, 4);
+      const out = h.send(OP.CREATE, etc.nodeid, body);
+      assert.equal(out?.error, 0);
+      const fh = out?.body.readBigUInt64LE(SIZE.ENTRY_OUT);
+      assert.equal(fh, 0n);
+      const motd = tree.find('/etc/motd');
+      assert.ok(motd !== undefined);
+      assert.equal(h.write(motd.ino, 0, 'hi\n')?.error, 0);
+      assert.equal(h.read(motd.ino, 0, 0)?.body.toString(), 'hi\n');
+      assert.equal(h.session.stats().openHandles, 0);
+    });
+
+    it('falls back to server opens when the kernel does not offer FUSE_NO_OPEN_SUPPORT', () => {
+      const { tree, nodes } = kernelOpensTree();
+      const h = harness(tree, 60, { kernelOpens: true, initFlags: 0xffffffff & ~INIT_FLAG.NO_OPEN_SUPPORT });
+      const dev = h.lookup(h.lookup(1, 'sys').nodeid, 'dev');
+      h.lookup(dev.nodeid, 'vendor');
+      const open = h.open(nodes.vendor.ino, O.RDONLY);
+      assert.equal(open.error, 0);
+      assert.ok(open.fh >= 1);
+      assert.equal(h.session.stats().kernelOpens, 0);
+      assert.equal(h.session.stats().kernelOpensUnsupported, 1);
+    });
+
+    it("sends a store's reply at the deadline when its invalidations cannot land, once", (t) => {
+      mock.timers.enable({ apis: ['setTimeout'] });
+      t.after(() => mock.timers.reset());
+      const { tree, nodes } = kernelOpensTree();
+      const h = harness(tree, 60, { kernelOpens: true });
+      const dev = h.lookup(h.lookup(1, 'sys').nodeid, 'dev');
+      for (const name of ['vendor', 'driver_override']) h.lookup(dev.nodeid, name);
+      h.read(nodes.vendor.ino, 0, 0);
+      h.log.length = 0;
+      assert.equal(h.write(nodes.override.ino, 0, 'x'), undefined);
+      mock.timers.tick(DEFERRED_REPLY_DEADLINE_MS - 1);
+      assert.deepEqual(h.log, ['notify 1']);
+      mock.timers.tick(1);
+      assert.equal(h.log.length, 2);
+      assert.equal(h.session.stats().deferredReplyDeadlines, 1);
+      h.release();
+      assert.equal(h.log.filter((line) => line.startsWith('reply')).length, 1, 'never answered twice');
+    });
   });
 });

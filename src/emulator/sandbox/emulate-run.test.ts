@@ -215,3 +215,56 @@ describe('vgpuctl emulate run with plain shell writes', { skip: reason }, () => 
     assert.deepEqual(await leakedMounts(), []);
   });
 });
+
+describe('vgpuctl emulate run --fast-open', { skip: reason ?? toolMissing('mdevctl') ?? toolMissing('lspci') }, () => {
+  let own: { dir: string; cleanup: () => Promise<void> };
+  before(async () => {
+    own = await tempDir('vgpuctl-run-fast-');
+  });
+  after(() => own.cleanup());
+  const fast = (scenario: string, script: string) =>
+    runCli(['emulate', 'run', '--fast-open', '--scenario', scenario, '--', 'bash', '-c', script], {
+      VGPUCTL_STATE_DIR: own.dir,
+    });
+
+  test('mdevctl, lspci and shell writes give the same results; root opens fail at write instead', async () => {
+    const T4 = '/sys/bus/pci/devices/0000:3b:00.0';
+    const r = await fast(
+      'lab',
+      `cd ${T4}/mdev_supported_types/nvidia-223
+       cat available_instances; cat available_instances
+       echo ${UUID} > create && cat available_instances && cat ../nvidia-222/available_instances
+       mdevctl list
+       mdevctl stop -u ${UUID} && cat available_instances
+       U=$(mdevctl start -p 0000:3b:00.0 -t nvidia-223) && cat available_instances && mdevctl stop -u $U
+       echo bad > create; echo "rc=$?"
+       echo vfio-pci > ${T4}/driver_override && cat ${T4}/driver_override
+       echo > ${T4}/driver_override && cat ${T4}/driver_override
+       echo x > ${T4}/vendor; echo "rc=$?"
+       lspci -nn -s 3b:00.0`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      r.stdout.split('\n').filter((line) => line !== ''),
+      [
+        '8',
+        '8',
+        '7',
+        '0',
+        `${UUID} 0000:3b:00.0 nvidia-223 manual`,
+        '8',
+        '7',
+        'rc=1',
+        'vfio-pci',
+        '(null)',
+        'rc=1',
+        '3b:00.0 3D controller [0302]: NVIDIA Corporation TU104GL [Tesla T4] [10de:1eb8] (rev a1)',
+      ],
+      'mdevctl list prints a blank line after its list',
+    );
+    assert.match(r.stderr, /write error: Invalid argument/);
+    // kernfs refuses the open; with kernel opens the same EACCES comes from write(2).
+    assert.match(r.stderr, /echo: write error: Permission denied/);
+    assert.deepEqual(await leakedMounts(), []);
+  });
+});
