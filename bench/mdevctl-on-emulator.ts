@@ -1,6 +1,7 @@
 /**
  * Real mdevctl against the emulated `big` host: the wall time of `mdevctl types` and
- * `mdevctl list`, served by our FUSE server inside `vgpuctl emulate run`, beside the same
+ * `mdevctl list`, served by our FUSE server inside `vgpuctl emulate run` (server opens, the
+ * default, and kernel opens, `--fast-open`), beside the same
  * tree written to tmpfs and bind-mounted over /sys in a private namespace (the ceiling a
  * static tree reaches). Needs root, /dev/fuse, unshare and mdevctl.
  */
@@ -65,24 +66,40 @@ export async function benchMdevctlOnEmulator(): Promise<void> {
           { encoding: 'utf8' },
         ),
       );
-      const fuse = parse(
-        execFileSync(process.execPath, [BIN, 'emulate', 'run', '--scenario', scenario, '--', 'sh', '-c', LOOP], {
-          env,
-          encoding: 'utf8',
-        }),
-      );
+      const served = (flags: string[]) =>
+        parse(
+          execFileSync(
+            process.execPath,
+            [BIN, 'emulate', 'run', ...flags, '--scenario', scenario, '--', 'sh', '-c', LOOP],
+            {
+              env,
+              encoding: 'utf8',
+            },
+          ),
+        );
+      const fuse = served([]);
+      const fast = served(['--fast-open']);
       for (const verb of ['types', 'list']) {
         const f = (fuse[verb] ?? 0) / 1000;
+        const k = (fast[verb] ?? 0) / 1000;
         const t = (tmpfs[verb] ?? 0) / 1000;
-        rows.push([String(fuse.instances), `mdevctl ${verb}`, f.toFixed(1), t.toFixed(1), `${(f / t).toFixed(1)}x`]);
+        rows.push([
+          String(fuse.instances),
+          `mdevctl ${verb}`,
+          f.toFixed(1),
+          k.toFixed(1),
+          t.toFixed(1),
+          `${(f / t).toFixed(1)}x`,
+          `${(k / t).toFixed(1)}x`,
+        ]);
       }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
   }
   printTable(
-    'mdevctl on the emulated big host: median wall ms (FUSE = vgpuctl emulate run; tmpfs = same tree, static)',
-    ['instances', 'command', 'FUSE ms', 'tmpfs ms', 'FUSE/tmpfs'],
+    'mdevctl on the emulated big host: median wall ms (FUSE = vgpuctl emulate run [--fast-open]; tmpfs = same tree, static)',
+    ['instances', 'command', 'FUSE ms', 'fast-open ms', 'tmpfs ms', 'FUSE/tmpfs', 'fast-open/tmpfs'],
     rows,
   );
 }

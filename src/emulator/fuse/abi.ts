@@ -76,6 +76,8 @@ export const INIT_FLAG = {
   MAX_PAGES: 1 << 22,
   /** Symlink targets live in the link inode's page cache (7.30); NOTIFY_INVAL_INODE drops them. */
   CACHE_SYMLINKS: 1 << 23,
+  /** The kernel opens directories without OPENDIR once a server answers it ENOSYS (7.29). */
+  NO_OPENDIR_SUPPORT: 1 << 24,
 } as const;
 
 /** `fuse_open_out.open_flags` bits. */

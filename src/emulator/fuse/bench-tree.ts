@@ -89,15 +89,32 @@ async function findCatMs(root: string): Promise<number> {
 /** Files per second (cold, hot) and `find -exec cat` milliseconds, per target. */
 export type BenchResult = Record<string, { cold: number; hot: number; findCatMs: number }>;
 
+/** One way of serving the tree: its cache lifetime and who answers open(2). */
+export interface FuseTarget {
+  cacheSec: number;
+  kernelOpens: boolean;
+}
+
+/** The result key of a target: `fuse cache 60s`, `fuse cache 60s kernel opens`. */
+export function targetName(target: FuseTarget): string {
+  return `fuse cache ${target.cacheSec}s${target.kernelOpens ? ' kernel opens' : ''}`;
+}
+
+/** Default targets: the 60 s cache with server and kernel opens, and caching off. */
+export const DEFAULT_TARGETS: readonly FuseTarget[] = [
+  { cacheSec: 60, kernelOpens: false },
+  { cacheSec: 60, kernelOpens: true },
+  { cacheSec: 0, kernelOpens: false },
+];
+
 /**
- * Measures FUSE (by default with cache timeouts 60 s and 0; keys `fuse cache <n>s`) against
- * tmpfs (key `tmpfs`). Needs root and /dev/fuse. Mounts and temporary files are removed even
- * when a step fails.
+ * Measures FUSE targets (keys from {@link targetName}) against tmpfs (key `tmpfs`). Needs
+ * root and /dev/fuse. Mounts and temporary files are removed even when a step fails.
  */
 export async function measureFuse(
   shape: BenchShape = BENCH_SHAPE,
   hotMs = 2000,
-  cacheSecs: readonly number[] = [60, 0],
+  targets: readonly FuseTarget[] = DEFAULT_TARGETS,
 ): Promise<BenchResult> {
   const shm = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const base = await mkdtemp(join(shm, 'vgpuctl-bench-'));
@@ -110,13 +127,13 @@ export async function measureFuse(
     for (let d = 0; d < shape.dirs; d++) await mkdir(join(plain, `sys/devices/dev${d}`), { recursive: true });
     for (const path of paths) await writeFile(join(plain, path), benchValue(path));
     result.tmpfs = { ...(await client(plain, listFile, hotMs)), findCatMs: await findCatMs(plain) };
-    for (const cacheSec of cacheSecs) {
-      const mnt = join(base, `fuse${cacheSec}`);
+    for (const [i, target] of targets.entries()) {
+      const mnt = join(base, `fuse${i}`);
       await mkdir(mnt);
-      const mount = await mountFuse(treeBackend(buildBenchTree(shape)), mnt, { cacheSec });
+      const mount = await mountFuse(treeBackend(buildBenchTree(shape)), mnt, target);
       try {
         const rates = await client(mnt, listFile, hotMs);
-        result[`fuse cache ${cacheSec}s`] = { ...rates, findCatMs: await findCatMs(mnt) };
+        result[targetName(target)] = { ...rates, findCatMs: await findCatMs(mnt) };
       } finally {
         await mount.unmount();
       }
@@ -128,7 +145,15 @@ export async function measureFuse(
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const result = await measureFuse();
+  // --json [--server-opens-only]: machine-readable, for bench/fuse.ts (which runs this under
+  // taskset to measure client and server sharing one CPU).
+  const json = process.argv.includes('--json');
+  const targets = process.argv.includes('--server-opens-only') ? [DEFAULT_TARGETS[0] as FuseTarget] : DEFAULT_TARGETS;
+  const result = await measureFuse(BENCH_SHAPE, 2000, targets);
+  if (json) {
+    process.stdout.write(JSON.stringify(result));
+    process.exit(0);
+  }
   for (const [name, r] of Object.entries(result)) {
     process.stdout.write(
       `${name.padEnd(16)} cold ${Math.round(r.cold)} files/s  hot ${Math.round(r.hot)} files/s  find|cat ${Math.round(r.findCatMs)} ms\n`,

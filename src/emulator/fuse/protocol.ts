@@ -267,6 +267,8 @@ export interface Dirent {
   ino: number;
   name: string;
   type: number;
+  /** The offset cookie READDIR resumes after; default: position in the list + 1. */
+  off?: number;
 }
 
 /** Encoded size of one `struct fuse_dirent`: 24 bytes + name, padded to 8 (FUSE_DIRENT_ALIGN). */
@@ -287,7 +289,7 @@ export function encodeDirents(entries: readonly Dirent[], from: number, maxBytes
     if (total + size > maxBytes) break;
     const out = Buffer.alloc(size);
     out.writeBigUInt64LE(BigInt(entry.ino), 0);
-    out.writeBigUInt64LE(BigInt(i + 1), 8);
+    out.writeBigUInt64LE(BigInt(entry.off ?? i + 1), 8);
     const nameLen = out.write(entry.name, SIZE.DIRENT, 'utf8');
     out.writeUInt32LE(nameLen, 16);
     out.writeUInt32LE(entry.type, 20);

@@ -466,6 +466,34 @@ describe('FuseSession', () => {
       assert.equal(h.session.stats().openHandles, 0);
     });
 
+    it('lists kernel-opened directories by stable cookies: no child skipped or repeated across changes', () => {
+      const tree = new Kernfs();
+      for (const name of ['a', 'b', 'c', 'd']) tree.attr(`/sys/devs/${name}`, { mode: 0o444, show: () => '' });
+      const h = harness(tree, 60, { kernelOpens: true });
+      const devs = h.lookup(h.lookup(1, 'sys').nodeid, 'devs');
+      assert.equal(h.send(OP.OPENDIR, devs.nodeid, Buffer.alloc(8))?.error, ERRNO.ENOSYS);
+      const list = (offset: number, size: number) =>
+        decodeDirents(h.read(devs.nodeid, 0, offset, size, OP.READDIR)?.body ?? Buffer.alloc(0));
+      const all = list(0, 4096);
+      assert.deepEqual(
+        all.map((e) => e.name),
+        ['.', '..', 'a', 'b', 'c', 'd'],
+      );
+      // Read ".", "..", "a" and "b" (32 bytes each), then change the directory and go on.
+      const first = list(0, 128);
+      assert.deepEqual(
+        first.map((e) => e.name),
+        ['.', '..', 'a', 'b'],
+      );
+      tree.remove('/sys/devs/a');
+      tree.attr('/sys/devs/e', { mode: 0o444, show: () => '' });
+      const rest = list(first.at(-1)?.off ?? 0, 4096);
+      assert.deepEqual(
+        rest.map((e) => e.name),
+        ['c', 'd', 'e'],
+      );
+    });
+
     it('falls back to server opens when the kernel does not offer FUSE_NO_OPEN_SUPPORT', () => {
       const { tree, nodes } = kernelOpensTree();
       const h = harness(tree, 60, { kernelOpens: true, initFlags: 0xffffffff & ~INIT_FLAG.NO_OPEN_SUPPORT });

@@ -126,6 +126,8 @@ export class FuseSession {
   private initialized = false;
   /** Kernel opens negotiated at INIT (options.kernelOpens and the kernel offers them). */
   private kernelOpens = false;
+  /** The same for directories (FUSE_NO_OPENDIR_SUPPORT, negotiated separately). */
+  private kernelOpenDirs = false;
   private destroyed = false;
   /** Invalidations produced by tree events, not yet handed to `io.notify`. */
   private pending: Buffer[] = [];
@@ -348,9 +350,12 @@ export class FuseSession {
         this.handles.delete(decodeFh(body));
         return {};
       case OP.OPENDIR:
+        // ENOSYS: the kernel opens directories itself from now on, keeping their listing in
+        // its cache (FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE, fs/fuse/file.c fuse_do_open).
+        if (this.kernelOpenDirs) errno('ENOSYS');
         return { body: this.opendir(h.nodeid) };
       case OP.READDIR:
-        return { body: this.readdir(body) };
+        return { body: this.readdir(h.nodeid, body) };
       case OP.STATFS:
         return { body: encodeStatfsOut(0) };
       case OP.INTERRUPT:
@@ -403,6 +408,7 @@ export class FuseSession {
     if (this.options.kernelOpens === true) {
       this.kernelOpens = (init.flags & INIT_FLAG.NO_OPEN_SUPPORT) !== 0;
       if (!this.kernelOpens) this.count('kernelOpensUnsupported');
+      this.kernelOpenDirs = this.kernelOpens && (init.flags & INIT_FLAG.NO_OPENDIR_SUPPORT) !== 0;
     }
     // CACHE_SYMLINKS: mdevctl resolves every device path with a userspace realpath (one
     // readlink per component); links change only by replacement (a new node id, dropped by
@@ -555,8 +561,9 @@ export class FuseSession {
     return encodeOpenOut(fh, FOPEN.CACHE_DIR | FOPEN.KEEP_CACHE);
   }
 
-  private readdir(body: Buffer): Buffer {
+  private readdir(nodeid: number, body: Buffer): Buffer {
     const { fh, offset, size } = decodeRead(body);
+    if (fh === 0 && this.kernelOpenDirs) return this.readdirStateless(this.dir(nodeid), offset, size);
     const handle = this.handles.get(fh);
     if (handle?.kind !== 'dir') errno('EBADF');
     if (offset === 0 || handle.entries === undefined) {
@@ -570,6 +577,27 @@ export class FuseSession {
       handle.entries = entries;
     }
     return encodeDirents(handle.entries, offset, size);
+  }
+
+  /**
+   * A listing without a handle to hold a snapshot: children in node-id order, each entry's
+   * offset cookie its node id + 2 (1 and 2 are "." and ".."), so a listing that continues
+   * after a child was added or removed neither skips nor repeats one, like kernfs' hash
+   * positions (fs/kernfs/dir.c kernfs_dir_pos).
+   */
+  private readdirStateless(dir: DirNode, offset: number, size: number): Buffer {
+    const entries: Dirent[] = [
+      { ino: dir.ino, name: '.', type: DT.DIR, off: 1 },
+      { ino: (dir.parent ?? dir).ino, name: '..', type: DT.DIR, off: 2 },
+    ];
+    const children = [...dir.children.values()].sort((a, b) => a.ino - b.ino);
+    for (const child of children)
+      entries.push({ ino: child.ino, name: child.name, type: direntType(child), off: child.ino + 2 });
+    return encodeDirents(
+      entries.filter((entry) => (entry.off ?? 0) > offset),
+      0,
+      size,
+    );
   }
 
   private create(nodeid: number, body: Buffer, ctx: AccessContext): Buffer {
