@@ -15,7 +15,7 @@ import { showCommand } from './commands/show.ts';
 import { type CommandContext, finish, type GlobalOptions, loadScenarioArgument, openContext } from './context.ts';
 import { renderError } from './render/error-text.ts';
 
-/** Help of `emulate mount|run --fast-open` (docs/emulator.md explains the trade-off). */
+/** Help of `emulate mount|run --fast-open` (the README explains the trade-off). */
 const FAST_OPEN_HELP =
   "let the kernel open files without asking the server: repeated reads cost no request, and root's wrong-direction opens fail at read/write instead of open";
 

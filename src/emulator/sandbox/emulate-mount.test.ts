@@ -32,8 +32,9 @@ const env = () => ({
 function startServer(
   dir: string,
   scenario = 'lab',
+  flags: string[] = [],
 ): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'emulate', 'mount', dir, '--scenario', scenario], {
+  const child = spawn(process.execPath, [BIN, 'emulate', 'mount', dir, '--scenario', scenario, ...flags], {
     env: env(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,6 +79,32 @@ describe('vgpuctl emulate mount', { skip: reason }, () => {
       assert.equal(await mountedAt(dir), false);
       const listed = await runCli(['show', '3b:00.0', '--emulate', 'lab'], { VGPUCTL_STATE_DIR: state.dir });
       assert.match(listed.stdout, /83b8f4f2-509f-382f-3c1e-e6bfe0fa1001\s+nvidia-222/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('--fast-open serves the same host: discovery through it equals in-memory discovery', async () => {
+    const { dir, cleanup } = await tempDir('vgpuctl-mnt-');
+    try {
+      const server = await startServer(dir, 'kubevirt-t4', ['--fast-open']);
+      assert.match(server.stderr(), /, fast open/);
+      const ids = await fixturePciIds();
+      const inMemory = await discover(
+        new EmulatedHost(EmulatedKernel.boot(resolveScenario({ name: 'kubevirt-t4' })), { tools: false }),
+        { pciIds: ids },
+      );
+      // Twice: the second pass is served from the kernel's caches.
+      for (let pass = 0; pass < 2; pass++) {
+        const mounted = await discover(new FsHost(dir), { pciIds: ids });
+        assert.deepEqual(
+          { ...mounted, host: { ...mounted.host, source: '' } },
+          { ...inMemory, host: { ...inMemory.host, source: '' } },
+        );
+      }
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0, server.stderr());
+      assert.equal(await mountedAt(dir), false);
     } finally {
       await cleanup();
     }
