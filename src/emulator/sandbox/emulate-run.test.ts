@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, tempDir } from '../../../test/helpers/fixtures.ts';
+import type { CliRun } from '../../../test/helpers/fixtures.ts';
+import { fixturePath, runCli, tempDir } from '../../../test/helpers/fixtures.ts';
 import { Inventory } from '../../discovery/inventory.ts';
 import { sandboxUnavailable, toolMissing } from './test-capabilities.ts';
 
 const UUID = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
+const BIN = new URL('../../../bin/vgpuctl', import.meta.url).pathname;
 const reason = sandboxUnavailable();
 
 let state: { dir: string; cleanup: () => Promise<void> };
@@ -265,6 +269,95 @@ describe('vgpuctl emulate run --fast-open', { skip: reason ?? toolMissing('mdevc
     assert.match(r.stderr, /write error: Invalid argument/);
     // kernfs refuses the open; with kernel opens the same EACCES comes from write(2).
     assert.match(r.stderr, /echo: write error: Permission denied/);
+    assert.deepEqual(await leakedMounts(), []);
+  });
+});
+
+/** `vgpuctl ARGS` as `prefix` runs it (unshare -U -r, setpriv…), with the test environment. */
+function runWrapped(prefix: string[], args: string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      prefix[0] as string,
+      [...prefix.slice(1), process.execPath, BIN, ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          VGPUCTL_FROM_SOURCE: '1',
+          VGPUCTL_PCI_IDS: fixturePath('pci.ids'),
+          ...env,
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+    );
+  });
+}
+
+const SHELL_CHECK = `ls /sys/class/mdev_bus
+  T=/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2
+  cat $T/available_instances; echo ${UUID} > $T/create && ls /sys/bus/mdev/devices && cat $T/available_instances
+  echo x > /sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/available_instances; echo "rc=$?"`;
+// dash exits 2 when a redirection cannot be opened: kernfs' open-time EACCES, for root too.
+const SHELL_EXPECTED = ['mbochs', 'mdpy', 'mtty', '12', UUID, '11', 'rc=2'];
+
+describe('vgpuctl emulate run inside a user namespace', { skip: reason ?? toolMissing('setpriv') }, () => {
+  let own: { dir: string; cleanup: () => Promise<void> };
+  before(async () => {
+    own = await tempDir('vgpuctl-run-userns-');
+    await chmod(own.dir, 0o777);
+  });
+  after(() => own.cleanup());
+
+  test('started in a new user namespace: FUSE and the overlays are mounted there, as its root', async (t) => {
+    const userns = await runWrapped(['sh', '-c', 'unshare -U -r true && exec "$@"', 'sh'], ['--version'], {});
+    if (userns.status !== 0) {
+      t.skip(`user namespaces are not available: ${userns.stderr.trim()}`);
+      return;
+    }
+    const r = await runWrapped(
+      ['unshare', '-U', '-r', '--'],
+      ['emulate', 'run', '--scenario', 'samples', '--', 'sh', '-c', SHELL_CHECK],
+      { HOME: own.dir, VGPUCTL_STATE_DIR: join(own.dir, 'as-root') },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), SHELL_EXPECTED);
+    assert.match(r.stderr, /available_instances: Permission denied/);
+    assert.deepEqual(await leakedMounts(), []);
+  });
+
+  test('started by an unprivileged user (nobody): vgpuctl makes the user namespace itself', async (t) => {
+    const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
+    const probe = await runWrapped(nobody, ['--version'], { HOME: own.dir });
+    if (probe.status !== 0) {
+      t.skip(`the checkout is not readable by uid 65534 (${probe.stderr.trim().split('\n')[0] ?? ''})`);
+      return;
+    }
+    const fuse = await runWrapped(
+      [
+        'sh',
+        '-c',
+        `${nobody.join(' ')} sh -c 'test -r /dev/fuse -a -w /dev/fuse && unshare -r true' && exec "$@"`,
+        'sh',
+      ],
+      ['--version'],
+      {},
+    );
+    if (fuse.status !== 0) {
+      t.skip('uid 65534 may not use /dev/fuse or create a user namespace here');
+      return;
+    }
+    const r = await runWrapped(
+      nobody,
+      ['emulate', 'run', '--scenario', 'samples', '--', 'sh', '-c', `id -u; ${SHELL_CHECK}`],
+      {
+        HOME: own.dir,
+        VGPUCTL_STATE_DIR: join(own.dir, 'as-nobody'),
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['0', ...SHELL_EXPECTED]);
+    assert.match(r.stderr, /available_instances: Permission denied/);
     assert.deepEqual(await leakedMounts(), []);
   });
 });
