@@ -73,7 +73,8 @@ export interface SessionOptions {
 }
 
 /**
- * How long a store()'s reply may wait for its invalidations with kernel opens. A page-cache
+ * How long a store()'s reply may wait for its invalidations with kernel opens, plus 1 ms per
+ * invalidation (a store after a full tree walk drops thousands of cached pages). A page-cache
  * writer holds the folio of a page that was not up to date while its WRITE is answered
  * (fs/fuse/file.c fuse_fill_write_pages), so an invalidation of that page cannot finish
  * before the reply; this happens only for pages evicted behind our back (memory pressure,
@@ -300,7 +301,7 @@ export class FuseSession {
     const timer = setTimeout(() => {
       this.count('deferredReplyDeadlines');
       send();
-    }, DEFERRED_REPLY_DEADLINE_MS);
+    }, DEFERRED_REPLY_DEADLINE_MS + notes.length);
     this.io.notify(notes, send);
   }
 
