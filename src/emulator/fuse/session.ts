@@ -331,8 +331,6 @@ export class FuseSession {
         return { body: Buffer.from(this.backend.tree.readlink(node)) };
       }
       case OP.OPEN:
-        // ENOSYS makes the kernel stop sending OPEN and RELEASE for files (fuse_do_open).
-        if (this.kernelOpens) errno('ENOSYS');
         return { body: this.open(h.nodeid, decodeOpen(body).flags, ctx) };
       case OP.READ:
         return { body: this.read(h.nodeid, body, ctx) };
@@ -469,15 +467,21 @@ export class FuseSession {
     return encodeAttrOut(this.attr(node), this.options.cacheSec);
   }
 
-  private open(nodeid: number, flags: number, ctx: AccessContext): Buffer {
+  private open(nodeid: number, flags: number, ctx: AccessContext, creating = false): Buffer {
     const node = this.node(nodeid);
     if (node.kind === 'dir') errno('EISDIR');
     const access = flags & O.ACCMODE;
     // kernfs_fop_open checks the mode bits and show/store presence even for root (EACCES).
     if (access !== O.WRONLY) checkOpen(node, 'read', ctx);
     if (access !== O.RDONLY) checkOpen(node, 'write', ctx);
-    // Only CREATE opens with kernel opens on: no handle, as the kernel may send no RELEASE.
-    if (this.kernelOpens) return encodeOpenOut(0, FOPEN.NOFLUSH);
+    if (this.kernelOpens) {
+      // An OPEN that passed the checks: ENOSYS makes the kernel open this file and every later
+      // one itself, without OPEN or RELEASE (fs/fuse/file.c fuse_do_open); a refused one got
+      // its EACCES above and leaves the next OPEN to come here too. CREATE gets no handle, as
+      // the kernel may send no RELEASE for it.
+      if (!creating) errno('ENOSYS');
+      return encodeOpenOut(0, FOPEN.NOFLUSH);
+    }
     const fh = this.nextFh++;
     const cached = node.kind === 'attr' && access === O.RDONLY && !node.binary;
     this.handles.set(fh, { kind: 'file', node, snapshot: undefined, cached });
@@ -613,7 +617,7 @@ export class FuseSession {
       node = create(dir, name, mode & ~umask & 0o7777, ctx);
     }
     const entry = this.entry(node);
-    const open = this.open(node.ino, flags, ctx);
+    const open = this.open(node.ino, flags, ctx, true);
     return Buffer.concat([entry, open]);
   }
 
