@@ -256,15 +256,10 @@ export class FuseSession {
     this.beforeReply = [];
     const after = this.afterReply;
     this.afterReply = [];
-    if (after.length > 0) notes.push(...after);
     if (first.length > 0 && reply !== undefined) {
       // Link pages only: fuse_reverse_inval_inode takes no directory lock, so the RENAME
       // that moved them may wait; the rest follow its reply, as below.
-      const deferred = reply;
-      this.io.notify(first, () => {
-        this.io.reply(deferred);
-        if (notes.length > 0) this.io.notify(notes);
-      });
+      this.replyAfter(first, reply, [...notes, ...after]);
       return;
     }
     if (notes.length > 0 && deferUntilNotified && reply !== undefined) {
@@ -274,31 +269,35 @@ export class FuseSession {
       // no directory lock, and an attribute opened for writing uses direct I/O, so the
       // writer holds no page lock that fuse_reverse_inval_inode would wait for. With kernel
       // opens writers go through the page cache; see DEFERRED_REPLY_DEADLINE_MS.
-      const before = after.length > 0 ? notes.slice(0, notes.length - after.length) : notes;
-      this.replyAfter(before, reply);
-      if (after.length > 0) this.io.notify(after);
+      this.replyAfter(notes, reply, after);
       return;
     }
     // Otherwise reply first: the request may hold the very directory lock an
     // invalidation needs (fuse_reverse_inval_entry takes the parent's inode lock).
     if (reply !== undefined) this.io.reply(reply);
-    if (notes.length > 0) this.io.notify(notes);
+    const rest = after.length > 0 ? [...notes, ...after] : notes;
+    if (rest.length > 0) this.io.notify(rest);
   }
 
-  /** Writes `reply` once `notes` are written (or, with kernel opens, at the deadline). */
-  private replyAfter(notes: Buffer[], reply: Buffer): void {
-    if (!this.kernelOpens) {
-      this.io.notify(notes, () => this.io.reply(reply));
-      return;
-    }
+  /**
+   * Writes `reply` once `notes` are written (or, with kernel opens, at the deadline), then
+   * queues `after`.
+   */
+  private replyAfter(notes: Buffer[], reply: Buffer, after: Buffer[]): void {
     let sent = false;
+    let timer: NodeJS.Timeout | undefined;
     const send = () => {
       if (sent) return;
       sent = true;
       clearTimeout(timer);
       this.io.reply(reply);
+      if (after.length > 0) this.io.notify(after);
     };
-    const timer = setTimeout(() => {
+    if (!this.kernelOpens) {
+      this.io.notify(notes, send);
+      return;
+    }
+    timer = setTimeout(() => {
       this.count('deferredReplyDeadlines');
       send();
     }, DEFERRED_REPLY_DEADLINE_MS + notes.length);
