@@ -27,12 +27,16 @@ export interface CliRun {
 
 const BIN = new URL('../../bin/vgpuctl', import.meta.url).pathname;
 
-/** Runs bin/vgpuctl from the TypeScript sources with an isolated state directory and pci.ids. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/**
+ * Runs bin/vgpuctl from the TypeScript sources with an isolated state directory and pci.ids;
+ * `wrapper` (e.g. `unshare -U -r --`) runs node itself.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, wrapper: string[] = []): Promise<CliRun> {
+  const [command = process.execPath, ...before] = wrapper.length > 0 ? [...wrapper, process.execPath] : [];
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [BIN, ...args],
+      command,
+      [...before, BIN, ...args],
       {
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CliRun } from '../../../test/helpers/fixtures.ts';
-import { fixturePath, runCli, tempDir } from '../../../test/helpers/fixtures.ts';
+import { runCli, tempDir } from '../../../test/helpers/fixtures.ts';
 import { Inventory } from '../../discovery/inventory.ts';
 import { sandboxUnavailable, toolMissing } from './test-capabilities.ts';
 
 const UUID = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
-const BIN = new URL('../../../bin/vgpuctl', import.meta.url).pathname;
 const reason = sandboxUnavailable();
 
 let state: { dir: string; cleanup: () => Promise<void> };
@@ -273,27 +270,6 @@ describe('vgpuctl emulate run --fast-open', { skip: reason ?? toolMissing('mdevc
   });
 });
 
-/** `vgpuctl ARGS` as `prefix` runs it (unshare -U -r, setpriv…), with the test environment. */
-function runWrapped(prefix: string[], args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      prefix[0] as string,
-      [...prefix.slice(1), process.execPath, BIN, ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          VGPUCTL_FROM_SOURCE: '1',
-          VGPUCTL_PCI_IDS: fixturePath('pci.ids'),
-          ...env,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
-    );
-  });
-}
-
 const SHELL_CHECK = `ls /sys/class/mdev_bus
   T=/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2
   cat $T/available_instances; echo ${UUID} > $T/create && ls /sys/bus/mdev/devices && cat $T/available_instances
@@ -310,15 +286,15 @@ describe('vgpuctl emulate run inside a user namespace', { skip: reason ?? toolMi
   after(() => own.cleanup());
 
   test('started in a new user namespace: FUSE and the overlays are mounted there, as its root', async (t) => {
-    const userns = await runWrapped(['sh', '-c', 'unshare -U -r true && exec "$@"', 'sh'], ['--version'], {});
+    const userns = await runCli(['--version'], {}, ['sh', '-c', 'unshare -U -r true && exec "$@"', 'sh']);
     if (userns.status !== 0) {
       t.skip(`user namespaces are not available: ${userns.stderr.trim()}`);
       return;
     }
-    const r = await runWrapped(
-      ['unshare', '-U', '-r', '--'],
+    const r = await runCli(
       ['emulate', 'run', '--scenario', 'samples', '--', 'sh', '-c', SHELL_CHECK],
       { HOME: own.dir, VGPUCTL_STATE_DIR: join(own.dir, 'as-root') },
+      ['unshare', '-U', '-r', '--'],
     );
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), SHELL_EXPECTED);
@@ -328,32 +304,25 @@ describe('vgpuctl emulate run inside a user namespace', { skip: reason ?? toolMi
 
   test('started by an unprivileged user (nobody): vgpuctl makes the user namespace itself', async (t) => {
     const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
-    const probe = await runWrapped(nobody, ['--version'], { HOME: own.dir });
+    const probe = await runCli(['--version'], { HOME: own.dir }, nobody);
     if (probe.status !== 0) {
       t.skip(`the checkout is not readable by uid 65534 (${probe.stderr.trim().split('\n')[0] ?? ''})`);
       return;
     }
-    const fuse = await runWrapped(
-      [
-        'sh',
-        '-c',
-        `${nobody.join(' ')} sh -c 'test -r /dev/fuse -a -w /dev/fuse && unshare -r true' && exec "$@"`,
-        'sh',
-      ],
-      ['--version'],
-      {},
-    );
+    const fuse = await runCli(['--version'], {}, [
+      'sh',
+      '-c',
+      `${nobody.join(' ')} sh -c 'test -r /dev/fuse -a -w /dev/fuse && unshare -r true' && exec "$@"`,
+      'sh',
+    ]);
     if (fuse.status !== 0) {
       t.skip('uid 65534 may not use /dev/fuse or create a user namespace here');
       return;
     }
-    const r = await runWrapped(
-      nobody,
+    const r = await runCli(
       ['emulate', 'run', '--scenario', 'samples', '--', 'sh', '-c', `id -u; ${SHELL_CHECK}`],
-      {
-        HOME: own.dir,
-        VGPUCTL_STATE_DIR: join(own.dir, 'as-nobody'),
-      },
+      { HOME: own.dir, VGPUCTL_STATE_DIR: join(own.dir, 'as-nobody') },
+      nobody,
     );
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), ['0', ...SHELL_EXPECTED]);
