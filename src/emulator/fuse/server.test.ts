@@ -96,6 +96,8 @@ function buildTree(): { tree: Kernfs; setInstances: (n: number) => void } {
   tree.mkdir('/sys/bus/mdev/devices');
   tree.mkdir('/dev/vfio', 0o755, 'devtmpfs');
   tree.chardev('/dev/vfio/vfio', 10, 196, 0o666);
+  // The numbers of the host's /dev/zero (1:5): opening it must never reach that device.
+  tree.chardev('/dev/zero', 1, 5, 0o666);
   tree.mkdir('/etc/mdevctl.d/scripts.d/callouts', 0o755, 'tmpfs');
   tree.mkdir('/etc/mdevctl.d/scripts.d/notifiers', 0o755, 'tmpfs');
   tree.file('/etc/motd', 'a\n');
@@ -150,6 +152,16 @@ for (const { name: mode, kernelOpens } of MODES)
       );
       const chr = await bash(`stat -c '%F %t:%T %a' ${mnt}/dev/vfio/vfio`);
       assert.equal(chr.stdout.trim(), 'character special file a:c4 666');
+    });
+
+    it('never opens a host device through a node: the mount is nodev, open(2) fails with EACCES', async () => {
+      const info = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === mnt);
+      assert.match(info ?? '', /^\S+ \S+ \S+ \S+ \S+ \S*\bnodev\b/, info);
+      const zero = await bash(`stat -c '%t:%T' ${mnt}/dev/zero && head -c 4 ${mnt}/dev/zero | od -An -tx1`);
+      assert.equal(zero.stdout, '1:5\n', 'no bytes of the host /dev/zero come through');
+      assert.match(zero.stderr, /Permission denied/);
+      const vfio = await bash(`exec 3<>${mnt}/dev/vfio/vfio`);
+      assert.match(vfio.stderr, /Permission denied/);
     });
 
     it('cats attributes, binary attributes and follows relative links inside the mount', async () => {

@@ -73,7 +73,19 @@ export async function mountFuse(
   const dir = resolve(mountpoint);
   const owner = { uid: options.ownerUid ?? 0, gid: options.ownerGid ?? 0 };
   const fd = openSync('/dev/fuse', 'r+');
-  const mountOpts = ['fd=3', 'rootmode=40000', `user_id=${owner.uid}`, `group_id=${owner.gid}`, 'default_permissions'];
+  // nodev, nosuid: the emulated /dev/vfio nodes carry the device numbers a real host's have
+  // (10:196 for /dev/vfio/vfio); on a host with VFIO, opening them without nodev would reach
+  // the host's real devices. With nodev, open(2) of any device node fails with EACCES
+  // (fs/namei.c may_open, may_open_dev), whatever its numbers; stat and readdir still work.
+  const mountOpts = [
+    'fd=3',
+    'rootmode=40000',
+    `user_id=${owner.uid}`,
+    `group_id=${owner.gid}`,
+    'default_permissions',
+    'nodev',
+    'nosuid',
+  ];
   if (options.allowOther !== false) mountOpts.push('allow_other');
   // -i: Debian's mount.fuse helper would exec the source name as a program.
   const mounted = await runCommand(
