@@ -266,8 +266,10 @@ export class Kernfs {
   }
 
   private tick(): number {
-    // Monotonic even within one millisecond, so "changed since" comparisons are exact.
-    this.clock = Math.max(this.clock + 1, Date.now());
+    // The wall clock, never ahead of it: kernfs stamps a node with the current time when it is
+    // created or changed (fs/kernfs/inode.c kernfs_iattrs), so nodes made together (at boot)
+    // share one time. Never earlier than a time already given, should the clock step back.
+    this.clock = Math.max(this.clock, Date.now());
     return this.clock;
   }
 }
@@ -310,17 +312,20 @@ export function readNode(node: Node, ctx: AccessContext): Buffer {
 }
 
 /**
- * One write(2) at offset 0: for an attribute, one `store()` with at most PAGE_SIZE bytes
+ * One write(2): for an attribute, one `store()` with at most PAGE_SIZE bytes
  * (fs/kernfs/file.c kernfs_fop_write_iter); a zero-length write returns 0 without calling it.
- * Regular files are replaced (O_TRUNC semantics).
+ * Text attributes ignore `offset` as sysfs does; a binary attribute gets it, and a write at
+ * or past its size fails with EFBIG (fs/sysfs/file.c sysfs_kf_bin_write). Regular files are
+ * replaced (O_TRUNC semantics).
  */
-export function writeNode(node: Node, data: Buffer, ctx: AccessContext): number {
+export function writeNode(node: Node, data: Buffer, ctx: AccessContext, offset = 0): number {
   checkOpen(node, 'write', ctx);
   switch (node.kind) {
     case 'attr': {
       if (data.length === 0) return 0;
-      const chunk = node.binary ? data : data.subarray(0, PAGE_SIZE);
-      const accepted = (node.store as NonNullable<AttrNode['store']>)(chunk, ctx);
+      if (node.binary && offset >= node.size) fail('EFBIG');
+      const chunk = node.binary ? data.subarray(0, node.size - offset) : data.subarray(0, PAGE_SIZE);
+      const accepted = (node.store as NonNullable<AttrNode['store']>)(chunk, ctx, node.binary ? offset : 0);
       return accepted ?? chunk.length;
     }
     case 'file':
