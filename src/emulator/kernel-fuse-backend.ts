@@ -11,9 +11,9 @@ export function kernelFuseBackend(kernel: EmulatedKernel): FuseBackend {
   const base = treeBackend(kernel.tree);
   return {
     ...base,
-    write(node, data, ctx) {
-      if (node.kind === 'attr') return kernel.write(kernel.tree.pathOf(node), data, ctx);
-      return base.write(node, data, ctx);
+    write(node, data, ctx, offset = 0) {
+      if (node.kind === 'attr') return kernel.write(kernel.tree.pathOf(node), data, ctx, offset);
+      return base.write(node, data, ctx, offset);
     },
   };
 }

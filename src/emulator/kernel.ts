@@ -65,7 +65,7 @@ export class EmulatedKernel {
   /** IOMMU groups (PCI groups exist only when the scenario has an IOMMU). */
   readonly iommu: IommuGroups;
   readonly vfio: Vfio;
-  private readonly writeListeners = new Set<(path: string, data: Buffer) => void>();
+  private readonly writeListeners = new Set<(path: string, data: Buffer, offset: number) => void>();
   private faults: Fault[] = [];
   private seqnum = 0;
 
@@ -238,8 +238,8 @@ export class EmulatedKernel {
     return readNode(this.tree.lookup(path, true), ctx);
   }
 
-  /** One write(2) at offset 0: exactly one store(); throws KernelErrno. */
-  write(path: string, data: string | Uint8Array, ctx: AccessContext = ROOT_CONTEXT): number {
+  /** One write(2) (at `offset`, which only binary attributes see): exactly one store(); throws KernelErrno. */
+  write(path: string, data: string | Uint8Array, ctx: AccessContext = ROOT_CONTEXT, offset = 0): number {
     const node = this.tree.lookup(path, true);
     checkOpen(node, 'write', ctx);
     const buf = Buffer.from(data);
@@ -253,8 +253,8 @@ export class EmulatedKernel {
         fault.remaining--;
       }
     }
-    const count = writeNode(node, buf, ctx);
-    if (buf.length > 0) for (const listener of this.writeListeners) listener(path, buf);
+    const count = writeNode(node, buf, ctx, offset);
+    if (buf.length > 0) for (const listener of this.writeListeners) listener(path, buf, offset);
     return count;
   }
 
@@ -273,7 +273,7 @@ export class EmulatedKernel {
   }
 
   /** Observes accepted writes (the state journal). Returns the unsubscribe function. */
-  onWrite(listener: (path: string, data: Buffer) => void): () => void {
+  onWrite(listener: (path: string, data: Buffer, offset: number) => void): () => void {
     this.writeListeners.add(listener);
     return () => this.writeListeners.delete(listener);
   }

@@ -19,7 +19,10 @@ import { KernelErrno } from './kernfs/errno-error.ts';
 import type { Kernfs } from './kernfs/tree.ts';
 import { Scenario } from './scenario/schema.ts';
 
-const JournalEntry = z.object({ path: z.string(), data: z.string() }).strict();
+/** One accepted write; `offset` only for writes of binary attributes (config) past byte 0. */
+const JournalEntry = z
+  .object({ path: z.string(), data: z.string(), offset: z.number().int().min(1).optional() })
+  .strict();
 type JournalEntry = z.infer<typeof JournalEntry>;
 
 const FileEntry = z.union([
@@ -70,7 +73,9 @@ export async function openPersistentEmulator(
     restore(kernel, saved, options.key);
     const journal = saved.journal;
     const before = { writes: journal.length, files: JSON.stringify(snapshotFiles(kernel.tree)) };
-    kernel.onWrite((path, data) => journal.push({ path, data: data.toString('base64') }));
+    kernel.onWrite((path, data, offset) =>
+      journal.push({ path, data: data.toString('base64'), ...(offset === 0 ? {} : { offset }) }),
+    );
     let closed = false;
     const close = async () => {
       if (closed) return;
@@ -145,7 +150,7 @@ async function readState(
 function restore(kernel: EmulatedKernel, saved: { journal: JournalEntry[]; files: FileEntry[] }, key: string): void {
   for (const [index, entry] of saved.journal.entries()) {
     try {
-      kernel.write(entry.path, Buffer.from(entry.data, 'base64'));
+      kernel.write(entry.path, Buffer.from(entry.data, 'base64'), undefined, entry.offset ?? 0);
     } catch (cause) {
       if (cause instanceof KernelErrno || isHostError(cause)) {
         throw corrupt(key, `write ${index + 1} (${entry.path}) no longer applies`, cause);

@@ -105,6 +105,6 @@ export function loadFakeNvidiaVgpu(kernel: KernelServices, options: { instances:
   const create = `${path}/mdev_supported_types/nvidia-222/create`;
   for (let i = 0; i < options.instances; i++) {
     const node = kernel.tree.lookup(create);
-    if (node.kind === 'attr') node.store?.(Buffer.from(fakeInstanceUuid(i)), { uid: 0, privileged: true });
+    if (node.kind === 'attr') node.store?.(Buffer.from(fakeInstanceUuid(i)), { uid: 0, privileged: true }, 0);
   }
 }

@@ -14,8 +14,11 @@ export interface FuseBackend {
   readonly tree: Kernfs;
   /** The content a reader sees when it (re)reads from offset 0: `show()` for attributes. */
   read(node: Node, ctx: AccessContext): Buffer;
-  /** One write(2): one `store()` for attributes; the whole new content for regular files. */
-  write(node: Node, data: Buffer, ctx: AccessContext): number;
+  /**
+   * One write(2): one `store()` for attributes (binary ones at `offset`); the whole new
+   * content for regular files.
+   */
+  write(node: Node, data: Buffer, ctx: AccessContext, offset?: number): number;
   /** Creates an empty regular file (tmpfs directories only). */
   create?(dir: DirNode, name: string, mode: number, ctx: AccessContext): FileNode;
   /** Creates a directory (tmpfs directories only). */
@@ -50,8 +53,8 @@ export function treeBackend(tree: Kernfs): FuseBackend {
   return {
     tree,
     read: (node, ctx) => readNode(node, ctx),
-    write(node, data, ctx) {
-      const count = writeNode(node, data, ctx);
+    write(node, data, ctx, offset = 0) {
+      const count = writeNode(node, data, ctx, offset);
       // Regular files change in place; bump mtime and tell listeners (attributes announce their own changes).
       if (node.kind === 'file') tree.touch(node);
       return count;

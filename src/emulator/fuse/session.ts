@@ -545,7 +545,7 @@ export class FuseSession {
       if (fh === 0 && this.kernelOpens && node.binary) this.dropPagesAfterReply(node);
     }
     // One WRITE is one store() (fs/kernfs/file.c); its return value is write(2)'s.
-    const count = this.backend.write(node, data, ctx);
+    const count = this.backend.write(node, data, ctx, offset);
     return { body: encodeWriteOut(count) };
   }
 

@@ -19,9 +19,11 @@ export type Show = (ctx: AccessContext) => string | Uint8Array;
 
 /**
  * `store()` of an attribute: one call per write(2) with the whole buffer. Returns the
- * accepted byte count (defaults to all of it) or throws {@link KernelErrno}.
+ * accepted byte count (defaults to all of it) or throws {@link KernelErrno}. Binary
+ * attributes also get the file offset (a `bin_attribute`'s write() takes `off`); text
+ * attributes are always written at 0.
  */
-export type Store = (data: Buffer, ctx: AccessContext) => number | undefined;
+export type Store = (data: Buffer, ctx: AccessContext, offset: number) => number | undefined;
 
 export type FsType = 'sysfs' | 'tmpfs' | 'devtmpfs' | 'procfs';
 

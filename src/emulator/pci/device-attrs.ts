@@ -188,7 +188,11 @@ export function addDeviceAttrs(core: PciCore, dev: PciDev): void {
       const config = dev.configSpace(dev.isBridge ? core.bridgeWindows(dev) : undefined);
       return ctx.privileged ? config : config.subarray(0, 64);
     },
-    store: (data) => Math.min(data.length, 4096),
+    // pci_write_config: the bytes go to the device's registers, which keep what they implement.
+    store: (data, _ctx, offset) => {
+      dev.writeConfig(offset, data, dev.isBridge ? core.bridgeWindows(dev) : undefined);
+      return data.length;
+    },
   });
   addResourceFiles(core, dev);
 

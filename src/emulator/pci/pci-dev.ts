@@ -3,6 +3,7 @@ import type { PciModel } from '../catalog/pci-model.ts';
 import type { PciDriver, PciFunction } from '../kernel-api.ts';
 import type { ConfigBar, ConfigSpaceInput } from './config-space.ts';
 import { buildConfigSpace } from './config-space.ts';
+import { applyConfigWrite, configWriteMask, overlayConfigWrites } from './config-write-mask.ts';
 import type { IommuGroupImpl } from './iommu-groups.ts';
 import type { PciResource } from './resource.ts';
 import { PCI_ROM_RESOURCE } from './resource.ts';
@@ -63,6 +64,8 @@ export class PciDev implements PciFunction {
   sriovAutoprobe = true;
   /** sriov_totalvfs; a driver may lower it (pci_sriov_set_totalvfs). */
   sriovTotalVfs: number;
+  /** Values of the config-space bits written through `config`, and which bits those are. */
+  private configWrites: { values: Buffer; written: Buffer } | undefined;
   /** Set once the device is deleted; stores on stale handles fail with ENODEV. */
   dead = false;
 
@@ -102,7 +105,26 @@ export class PciDev implements PciFunction {
 
   /** The function's configuration space as hardware would return it now. */
   configSpace(bridgeWindows?: { mem?: PciResource; pref?: PciResource }): Buffer {
-    return buildConfigSpace(this.configInput(bridgeWindows));
+    const config = buildConfigSpace(this.configInput(bridgeWindows));
+    const writes = this.configWrites;
+    return writes === undefined ? config : overlayConfigWrites(config, writes.values, writes.written);
+  }
+
+  /**
+   * A write to `config` at `offset` (drivers/pci/pci-sysfs.c pci_write_config): the bits the
+   * register implements as read/write take the written value and keep it; read-only bits,
+   * identity and capability structure do not change.
+   */
+  writeConfig(offset: number, data: Uint8Array, bridgeWindows?: { mem?: PciResource; pref?: PciResource }): void {
+    const input = this.configInput(bridgeWindows);
+    const mask = configWriteMask(buildConfigSpace(input), {
+      headerType: input.headerType,
+      bars: input.bars,
+      ...(input.rom === undefined ? {} : { romSize: input.rom.size }),
+      isVf: this.isVf,
+    });
+    this.configWrites ??= { values: Buffer.alloc(mask.length), written: Buffer.alloc(mask.length) };
+    applyConfigWrite(this.configWrites.values, this.configWrites.written, mask, offset, data);
   }
 
   private configInput(windows?: { mem?: PciResource; pref?: PciResource }): ConfigSpaceInput {
