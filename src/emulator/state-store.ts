@@ -28,6 +28,8 @@ type JournalEntry = z.infer<typeof JournalEntry>;
 const FileEntry = z.union([
   z.object({ path: z.string(), dir: z.literal(true), mode: z.number().int() }).strict(),
   z.object({ path: z.string(), data: z.string(), mode: z.number().int() }).strict(),
+  /** A symlink, with its absolute target. */
+  z.object({ path: z.string(), link: z.string() }).strict(),
 ]);
 type FileEntry = z.infer<typeof FileEntry>;
 
@@ -160,17 +162,19 @@ function restore(kernel: EmulatedKernel, saved: { journal: JournalEntry[]; files
   }
   for (const entry of saved.files) {
     if ('dir' in entry) kernel.tree.mkdir(entry.path, entry.mode);
+    else if ('link' in entry) kernel.tree.link(entry.path, entry.link);
     else kernel.tree.file(entry.path, Buffer.from(entry.data, 'base64'), entry.mode);
   }
 }
 
-/** Every directory and regular file below the writable roots, parents before children. */
+/** Every directory, regular file and symlink below the writable roots, parents before children. */
 function snapshotFiles(tree: Kernfs): FileEntry[] {
   const entries: FileEntry[] = [];
   const visit = (path: string): void => {
     const node = tree.find(path, false);
     if (node === undefined) return;
     if (node.kind === 'file') entries.push({ path, data: node.data.toString('base64'), mode: node.mode });
+    if (node.kind === 'link' && path !== '/var/run') entries.push({ path, link: node.target });
     if (node.kind !== 'dir' || node.fsType === 'sysfs' || node.fsType === 'procfs') return;
     entries.push({ path, dir: true, mode: node.mode });
     for (const name of [...node.children.keys()].sort()) visit(`${path}/${name}`);

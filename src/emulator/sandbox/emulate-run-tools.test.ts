@@ -3,11 +3,18 @@
  * device nodes, clock, config space, modules, kernel log and uevents.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { runCli, tempDir } from '../../../test/helpers/fixtures.ts';
 import { sandboxUnavailable, toolMissing } from './test-capabilities.ts';
 
 const reason = sandboxUnavailable();
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 let state: { dir: string; cleanup: () => Promise<void> };
 before(async () => {
@@ -64,5 +71,82 @@ describe('emulate run: setpci and lspci on writable registers', { skip: reason ?
     const lines = r.stdout.trim().split('\n');
     assert.deepEqual(lines.slice(0, 4), ['0006', '0402', '10de', '2a']);
     assert.match(lines[4] ?? '', /Control: I\/O- Mem\+ BusMaster- .*DisINTx\+/);
+  });
+});
+
+/** lsmod needs a /proc/modules to lay the emulated list over: kernels built without modules have none. */
+const noProcModules = existsSync('/proc/modules') ? undefined : 'this kernel has no /proc/modules (CONFIG_MODULES=n)';
+
+describe('emulate run: kmod sees the emulated kernel modules', { skip: reason ?? toolMissing('lsmod') }, () => {
+  test('kubevirt-t4: lsmod | grep fake_nvidia_vgpu', { skip: noProcModules }, async () => {
+    const r = await bash('kubevirt-t4', `lsmod | grep fake_nvidia_vgpu; lsmod | grep -E '^mdev '`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^fake_nvidia_vgpu\s+\d+\s+0\s*$/m);
+    assert.match(r.stdout, /^mdev\s+\d+\s+\d+\s+.*fake_nvidia_vgpu/m);
+  });
+
+  test('kubevirt-t4: modprobe succeeds for a module the host has, fails for others, never unloads', async () => {
+    const r = await bash(
+      'kubevirt-t4',
+      `ls /sys/module/fake_nvidia_vgpu/holders /sys/module/mdev/holders
+       modprobe vfio-pci && echo "modprobe vfio-pci: $?"
+       modprobe -q nvidia; echo "modprobe nvidia: $?"
+       rmmod vfio_pci; echo "rmmod: $?"
+       modprobe -r vfio_pci; echo "modprobe -r: $?"`,
+    );
+    assert.match(r.stdout, /holders:\nfake_nvidia_vgpu\n/);
+    assert.match(r.stdout, /^modprobe vfio-pci: 0$/m);
+    assert.match(r.stdout, /^modprobe nvidia: 1$/m);
+    assert.match(r.stdout, /^rmmod: 1$/m);
+    assert.match(r.stdout, /^modprobe -r: 1$/m);
+    assert.match(r.stderr, /rmmod: ERROR: could not remove module vfio_pci/);
+  });
+});
+
+describe('emulate run: driverctl', { skip: reason ?? toolMissing('driverctl') }, () => {
+  test('set-override and unset-override round trip, with the override file inside the sandbox', async () => {
+    const r = await bash(
+      'lab',
+      `set -e
+       driverctl set-override 0000:01:00.1 vfio-pci
+       readlink /sys/bus/pci/devices/0000:01:00.1/driver
+       cat /etc/driverctl.d/pci-0000:01:00.1
+       driverctl list-overrides
+       driverctl unset-override 0000:01:00.1
+       readlink /sys/bus/pci/devices/0000:01:00.1/driver
+       ls -A /etc/driverctl.d | wc -l`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      '../../../../bus/pci/drivers/vfio-pci',
+      'vfio-pci',
+      '0000:01:00.1 vfio-pci',
+      '../../../../bus/pci/drivers/snd_hda_intel',
+      '0',
+    ]);
+    // Nothing reached the host's own directory.
+    assert.equal(await exists('/etc/driverctl.d/pci-0000:01:00.1'), false);
+  });
+});
+
+describe('emulate run: /run is a tmpfs saved back into the emulated host', {
+  skip: reason ?? toolMissing('python3'),
+}, () => {
+  test('holds a unix socket, a FIFO and a hard link; its files persist, sockets do not', async () => {
+    const first = await bash(
+      'samples',
+      `set -e
+       findmnt -n -o FSTYPE --target /run
+       python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.bind("/run/app.sock"); print("bound")'
+       mkfifo /run/app.fifo
+       mkdir -p /run/app && echo 42 > /run/app/pid && ln /run/app/pid /run/app/pid.link
+       ln -s app/pid /run/current
+       stat -c '%F %h' /run/app.sock /run/app.fifo /run/app/pid`,
+    );
+    assert.equal(first.status, 0, first.stderr);
+    assert.deepEqual(first.stdout.trim().split('\n'), ['tmpfs', 'bound', 'socket 1', 'fifo 1', 'regular file 2']);
+    const second = await bash('samples', 'cat /run/app/pid /run/app/pid.link /run/current; ls /run');
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(second.stdout, '42\n42\n42\napp\ncurrent\n');
   });
 });

@@ -1,20 +1,23 @@
 /**
  * The part of `vgpuctl emulate run` that executes inside a private mount namespace: mount the
- * emulated host with our FUSE server, lay it over /sys, /dev/vfio, /run, /etc/mdevctl.d and
- * /etc/vgpuctl, run the command, and take everything down again. Mounts made here never reach the host's mount
+ * emulated host with our FUSE server, lay it over /sys, /dev/vfio, /run, /proc/modules,
+ * /etc/mdevctl.d, /etc/vgpuctl and /etc/driverctl.d, answer modprobe from it, run the command,
+ * and take everything down again. Mounts made here never reach the host's mount
  * table; the namespace and its mounts vanish when this process and the command exit.
  */
 import { spawn } from 'node:child_process';
 import { access, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { mountFuse } from '../fuse/server.ts';
 import type { EmulatedKernel } from '../kernel.ts';
 import { kernelFuseBackend } from '../kernel-fuse-backend.ts';
+import { installModuleTools } from './module-tools.ts';
 import { mountCommand } from './mount-command.ts';
+import { saveToTree, seedFromTree } from './run-tmpfs.ts';
 
 /** Host device nodes the command keeps under the private /dev. */
-const KEPT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'console', 'kvm', 'fuse'];
+const KEPT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'console', 'kvm', 'fuse', 'net/tun'];
 
 /** Where the emulated paths appear for the command. */
 export interface SandboxLayout {
@@ -41,6 +44,7 @@ export async function runInsideNamespace(
     '/etc/mdevctl.d/scripts.d/callouts',
     '/etc/mdevctl.d/scripts.d/notifiers',
     '/etc/vgpuctl',
+    '/etc/driverctl.d',
     '/run',
   ]) {
     kernel.tree.mkdir(dir, 0o755, 'tmpfs');
@@ -53,6 +57,7 @@ export async function runInsideNamespace(
   // Any accepted write may change what cached attributes show; drop the kernel's copies.
   const stopInvalidating = kernel.onWrite(() => void fuse.invalidateData());
   const overlays: string[] = [];
+  let runSeeded = false;
   const bind = async (source: string, target: string) => {
     await mountCommand(['mount', '--bind', source, target], `binding ${source} over ${target}`);
     overlays.push(target);
@@ -66,12 +71,40 @@ export async function runInsideNamespace(
     // vgpuctl's own state (locks, bind records, vendor-VFIO definitions) inside the sandbox
     // must be the emulated host's too. /etc/vgpuctl is the package's configuration directory;
     // creating it empty on the host is the only change outside the namespace.
-    await mkdir('/etc/vgpuctl', { recursive: true });
-    await bind(join(root, 'etc/vgpuctl'), '/etc/vgpuctl');
-    await bind(join(root, 'run'), '/run');
+    // driverctl's overrides (/etc/driverctl.d, driverctl(8)) likewise; without the bind,
+    // `driverctl set-override` would create and write the host's directory.
+    for (const dir of ['/etc/vgpuctl', '/etc/driverctl.d']) {
+      await mkdir(dir, { recursive: true });
+      await bind(join(root, dir.slice(1)), dir);
+    }
+    // The emulated kernel's module list (lsmod). A kernel built without module support has
+    // no /proc/modules to lay it over (procfs takes no new files, overlayfs refuses procfs),
+    // so there lsmod keeps failing as it does outside; /sys/module is the emulated one anyway.
+    if (await exists('/proc/modules')) await bind(join(root, 'proc/modules'), '/proc/modules');
+    // modprobe answered from the emulated /sys/module.
+    const tools = join(layout.work, 'tools');
+    await mkdir(tools, { recursive: true });
+    await mountCommand(
+      ['mount', '-t', 'tmpfs', '-o', 'mode=0700,nosuid,nodev', 'vgpuctl-tools', tools],
+      'mounting a scratch tmpfs',
+    );
+    overlays.push(tools);
+    await installModuleTools(tools, overlays);
+    // /run is a real tmpfs (sockets, FIFOs, hard links), seeded from the emulated host's
+    // and saved back into it when the command ends (run-tmpfs.ts). Mounted last: mount(8)
+    // keeps its own notes in /run/mount, which are no part of the emulated host.
+    await mountCommand(
+      ['mount', '-t', 'tmpfs', '-o', 'mode=0755,nosuid,nodev', 'vgpuctl-run', '/run'],
+      'mounting /run',
+    );
+    overlays.push('/run');
+    await seedFromTree(kernel.tree, '/run', '/run');
+    runSeeded = true;
     log(`emulated host "${kernel.scenario.name}" is at /sys, /dev/vfio, /run, /etc/mdevctl.d and /etc/vgpuctl`);
     return await runChild(argv);
   } finally {
+    if (runSeeded)
+      await saveToTree(kernel.tree, '/run', '/run').catch((error: unknown) => log(`/run not saved: ${String(error)}`));
     for (const target of overlays.reverse()) {
       await mountCommand(['umount', '-l', target], `unmounting ${target}`).catch(() => {});
     }
@@ -90,6 +123,7 @@ async function privateDev(root: string, devStash: string, kernel: EmulatedKernel
   overlays.push('/dev');
   for (const name of KEPT_DEVICES) {
     if (!(await exists(join(devStash, name)))) continue;
+    await mkdir(dirname(join('/dev', name)), { recursive: true });
     await writeFile(join('/dev', name), '');
     await mountCommand(['mount', '--bind', join(devStash, name), join('/dev', name)], `keeping /dev/${name}`);
   }

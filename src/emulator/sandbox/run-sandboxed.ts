@@ -51,6 +51,7 @@ export async function runInNewNamespace(
   } finally {
     // In this namespace the scratch directories are plain empty directories; rmdir (never a
     // recursive delete) so that nothing below a mount could ever be touched.
-    for (const dir of [join(work, 'root'), join(work, 'dev'), work]) await rmdir(dir).catch(() => {});
+    for (const dir of [join(work, 'root'), join(work, 'dev'), join(work, 'tools'), work])
+      await rmdir(dir).catch(() => {});
   }
 }
