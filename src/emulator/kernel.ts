@@ -7,6 +7,7 @@
 import { VgpuctlError } from '../core/errors.ts';
 import type { Errno } from '../host/errno.ts';
 import type { ExecResult } from '../host/host-port.ts';
+import { bootMessages, nvidiaModuleMessages } from './boot-messages.ts';
 import { getModel } from './catalog/models.ts';
 import { createI915Driver } from './drivers/i915/index.ts';
 import { createNvidiaDriver, emulateNvidiaSmi } from './drivers/nvidia/index.ts';
@@ -21,11 +22,13 @@ import type {
   PciFunction,
   Uevent,
 } from './kernel-api.ts';
+import { KERN, KernelLog } from './kernel-log.ts';
 import { fail, KernelErrno } from './kernfs/errno-error.ts';
 import type { AccessContext } from './kernfs/nodes.ts';
 import { ROOT_CONTEXT } from './kernfs/nodes.ts';
 import { checkOpen, Kernfs, readNode, writeNode } from './kernfs/tree.ts';
 import { createMdevCore } from './mdev/mdev-core.ts';
+import { markLoaded, publishModules } from './modules.ts';
 import {
   createPcieportDriver,
   createPciStubDriver,
@@ -60,6 +63,8 @@ export class EmulatedKernel {
   readonly tree: Kernfs;
   readonly services: KernelServices;
   readonly uevents: Uevent[] = [];
+  /** The kernel log (/dev/kmsg, dmesg). */
+  readonly log = new KernelLog();
   /** The PCI core (devices, drivers, SR-IOV); for tests and the lead's tooling. */
   readonly pci: PciCore;
   /** IOMMU groups (PCI groups exist only when the scenario has an IOMMU). */
@@ -83,9 +88,23 @@ export class EmulatedKernel {
     const uevent = (event: Uevent): void => {
       this.seqnum++;
       this.uevents.push({ ...event, env: { ...event.env, SEQNUM: String(this.seqnum) } });
+      this.log.fromUevent(event);
     };
     const iommuOn = scenario.iommu !== 'off';
+    bootMessages(this.log, scenario);
+    this.log.driverOf = (subsystem, name) => {
+      if (subsystem !== 'pci') return undefined;
+      const probing = this.pci.probing;
+      return this.pci.devices.get(name)?.driver?.name ?? (probing?.address === name ? probing.driver : undefined);
+    };
     this.iommu = new IommuGroups(tree);
+    // drivers/iommu/iommu.c iommu_group_add_device / iommu_group_remove_device (dev_info).
+    this.iommu.onMember = (action, groupId, name) => {
+      const subsystem = /^[0-9a-f]{4}:/.test(name) ? 'pci' : 'mdev';
+      const prefix = subsystem === 'pci' ? (this.pci?.devices.get(name)?.driver?.name ?? 'pci') : subsystem;
+      const text = action === 'add' ? `Adding to iommu group ${groupId}` : `Removing from iommu group ${groupId}`;
+      this.log.devPrintk(KERN.info, prefix, { subsystem, name }, text);
+    };
     this.vfio = new Vfio(tree, uevent);
     let mdev: MdevCore | undefined;
     const services: KernelServices = {
@@ -127,6 +146,7 @@ export class EmulatedKernel {
     }
     this.bootDevices();
     this.applyInitialState();
+    publishModules(tree);
   }
 
   private bootDevices(): void {
@@ -145,6 +165,9 @@ export class EmulatedKernel {
     }
     if (wanted.has('i915')) drivers.push(createI915Driver(gpus));
     for (const driver of drivers) this.pci.registerDriver(driver, { attach: false });
+    // Drivers built as modules are loaded (udev's modalias autoload) when their hardware is there.
+    for (const module of ['nvidia', 'i915', 'snd_hda_intel']) if (wanted.has(module)) loadModules(this.tree, [module]);
+    if (wanted.has('nvidia')) nvidiaModuleMessages(this.log);
     loadModules(this.tree, ['vfio', 'vfio_pci', 'vfio_iommu_type1', 'vfio_pci_core']);
     this.tree.attr('/sys/module/vfio_pci/parameters/enable_sriov', { mode: 0o444, show: () => 'N\n' });
     if (scenario.kvm) {
@@ -291,13 +314,9 @@ export class EmulatedKernel {
   }
 }
 
-/** Marks modules loaded: /sys/module/<name>/initstate reads `live`. */
+/** Marks modules loaded, each after the modules it depends on: /sys/module/<name>/initstate reads `live`. */
 function loadModules(tree: Kernfs, names: readonly string[]): void {
-  for (const name of names) {
-    if (tree.find(`/sys/module/${name}/initstate`) !== undefined) continue;
-    tree.mkdir(`/sys/module/${name}/holders`);
-    tree.attr(`/sys/module/${name}/initstate`, { mode: 0o444, show: () => 'live\n' });
-  }
+  for (const name of names) markLoaded(tree, name);
 }
 
 /** /sys, /proc, /dev and the tmpfs directories, with the files discovery reads. */

@@ -40,6 +40,8 @@ export class IommuGroups {
   private readonly groups = new Map<number, IommuGroupImpl>();
   /** The x86 MSI window every group reports as reserved (iommu_group_show_resv_regions). */
   private readonly reservedRegions = '0x00000000fee00000 0x00000000feefffff msi\n';
+  /** Told of every device added to or removed from a group (the kernel log's notes). */
+  onMember: ((action: 'add' | 'remove', groupId: number, name: string, path: string) => void) | undefined;
 
   constructor(tree: Kernfs) {
     this.tree = tree;
@@ -89,6 +91,7 @@ export class IommuGroups {
     group.memberPaths.set(linkName, path);
     this.tree.link(`${group.path}/devices/${linkName}`, path);
     this.tree.link(`${path}/iommu_group`, group.path);
+    this.onMember?.('add', group.id, name, path);
   }
 
   /** iommu_group_remove_device; the group is released with its last member. */
@@ -99,6 +102,7 @@ export class IommuGroups {
     group.members.splice(group.members.indexOf(name), 1);
     this.tree.remove(`${group.path}/devices/${name}`);
     this.tree.remove(`${path}/iommu_group`);
+    this.onMember?.('remove', group.id, name, path);
     if (group.members.length === 0) {
       this.groups.delete(group.id);
       this.ids.free(group.id);

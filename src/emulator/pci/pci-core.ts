@@ -49,6 +49,8 @@ export class PciCore {
   autoprobe = true;
   private readonly servicesOf: () => KernelServices;
   private readonly emit: (event: Uevent) => void;
+  /** The device whose driver's probe() is running, and that driver. */
+  probing: { address: string; driver: string } | undefined;
   /** Specs of hot-removed functions, re-added by rescan. */
   private removed: PciDevSpec[] = [];
 
@@ -271,7 +273,13 @@ export class PciCore {
     if (!driver.driverManagedDma && dev.iommuGroup?.inUse === true) fail('EBUSY', 'group owned by a VFIO user');
     // drivers/pci/pci-driver.c pci_device_can_probe
     if (dev.physfn !== undefined && !dev.physfn.sriovAutoprobe && dev.driverOverride === undefined) fail('ENODEV');
-    driver.probe(dev, this.services);
+    // really_probe sets dev->driver before calling probe(), so dev_printk names the driver.
+    this.probing = { address: dev.address, driver: driver.name };
+    try {
+      driver.probe(dev, this.services);
+    } finally {
+      this.probing = undefined;
+    }
     dev.driver = driver;
     dev.powerState = 'D0';
     dev.enableCount = driver.driverManagedDma ? 0 : 1;
