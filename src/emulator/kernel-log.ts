@@ -89,3 +89,29 @@ export function formatKmsgRecord(record: LogRecord): string {
       : ` SUBSYSTEM=${record.device.subsystem}\n DEVICE=+${record.device.subsystem}:${record.device.name}\n`;
   return `${record.level},${record.seq},${record.usec},-;${text}\n${device}`;
 }
+
+/** A /dev/kmsg reader from the oldest record on. */
+export function kmsgReader(log: KernelLog): { peek(): Buffer | undefined; advance(): void } {
+  let next = 0;
+  return {
+    peek: () => {
+      const record = log.records[next];
+      return record === undefined ? undefined : Buffer.from(formatKmsgRecord(record));
+    },
+    advance: () => {
+      next++;
+    },
+  };
+}
+
+/**
+ * A write to /dev/kmsg logs one message, its level taken from a leading `<N>` as printk does
+ * (kernel/printk/printk.c devkmsg_write; userspace facility 1 unless given).
+ */
+export function kmsgWrite(log: KernelLog, data: Buffer): number {
+  const text = data.toString('utf8').replace(/\n$/, '');
+  const match = /^<(\d+)>/.exec(text);
+  const prio = match === null ? 8 + KERN.info : Number(match[1]);
+  log.printk(prio === (prio & 7) ? 8 + prio : prio, match === null ? text : text.slice(match[0].length));
+  return data.length;
+}

@@ -22,7 +22,7 @@ import type {
   PciFunction,
   Uevent,
 } from './kernel-api.ts';
-import { KERN, KernelLog } from './kernel-log.ts';
+import { KERN, KernelLog, kmsgReader, kmsgWrite } from './kernel-log.ts';
 import { fail, KernelErrno } from './kernfs/errno-error.ts';
 import type { AccessContext } from './kernfs/nodes.ts';
 import { ROOT_CONTEXT } from './kernfs/nodes.ts';
@@ -71,6 +71,7 @@ export class EmulatedKernel {
   readonly iommu: IommuGroups;
   readonly vfio: Vfio;
   private readonly writeListeners = new Set<(path: string, data: Buffer, offset: number) => void>();
+  private readonly ueventListeners = new Set<(event: Uevent) => void>();
   private faults: Fault[] = [];
   private seqnum = 0;
 
@@ -87,11 +88,20 @@ export class EmulatedKernel {
     const version = parseKernelRelease(scenario.kernel.release);
     const uevent = (event: Uevent): void => {
       this.seqnum++;
-      this.uevents.push({ ...event, env: { ...event.env, SEQNUM: String(this.seqnum) } });
+      const sent = { ...event, env: { ...event.env, SEQNUM: String(this.seqnum) } };
+      this.uevents.push(sent);
       this.log.fromUevent(event);
+      for (const listener of this.ueventListeners) listener(sent);
     };
     const iommuOn = scenario.iommu !== 'off';
     bootMessages(this.log, scenario);
+    // /dev/kmsg: the log, one record per read (Documentation/ABI/testing/dev-kmsg).
+    tree.attr('/dev/kmsg', {
+      mode: 0o644,
+      show: () => '',
+      store: (data) => kmsgWrite(this.log, data),
+      records: () => kmsgReader(this.log),
+    });
     this.log.driverOf = (subsystem, name) => {
       if (subsystem !== 'pci') return undefined;
       const probing = this.pci.probing;
@@ -299,6 +309,12 @@ export class EmulatedKernel {
   onWrite(listener: (path: string, data: Buffer, offset: number) => void): () => void {
     this.writeListeners.add(listener);
     return () => this.writeListeners.delete(listener);
+  }
+
+  /** Observes every uevent as the kernel sends it (with SEQNUM). Returns the unsubscribe function. */
+  onUevent(listener: (event: Uevent) => void): () => void {
+    this.ueventListeners.add(listener);
+    return () => this.ueventListeners.delete(listener);
   }
 
   /** Test hook: the (afterWrites+1)-th matching write fails with `errno` before its store() runs. */

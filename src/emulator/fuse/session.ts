@@ -5,7 +5,7 @@
  */
 import { ERRNO } from '../../host/errno.ts';
 import { KernelErrno } from '../kernfs/errno-error.ts';
-import type { AccessContext, AttrNode, DirNode, Node } from '../kernfs/nodes.ts';
+import type { AccessContext, AttrNode, DirNode, Node, RecordReader } from '../kernfs/nodes.ts';
 import { checkOpen } from '../kernfs/tree.ts';
 import { DT, FATTR, FOPEN, INIT_FLAG, MAX_WRITE, O, OP, OP_NAME } from './abi.ts';
 import type { FuseBackend } from './backend.ts';
@@ -38,6 +38,7 @@ import {
   encodeStatfsOut,
   encodeWriteOut,
 } from './protocol.ts';
+import { readRecord } from './record-read.ts';
 import { FAST_FH_BASE } from './workers.ts';
 
 /** Where the session's output goes: replies in order, notifications through a separate writer. */
@@ -102,6 +103,8 @@ interface FileHandle {
   snapshot: Buffer | undefined;
   /** Opened through the page cache: what READ returns may stay cached in the kernel. */
   cached: boolean;
+  /** A record device's reader for this open (/dev/kmsg): one record per READ. */
+  records?: RecordReader;
 }
 
 interface DirHandle {
@@ -482,8 +485,10 @@ export class FuseSession {
       return encodeOpenOut(0, FOPEN.NOFLUSH);
     }
     const fh = this.nextFh++;
-    const cached = node.kind === 'attr' && access === O.RDONLY && !node.binary;
-    this.handles.set(fh, { kind: 'file', node, snapshot: undefined, cached });
+    const cached = node.kind === 'attr' && access === O.RDONLY && !node.binary && node.records === undefined;
+    const handle: FileHandle = { kind: 'file', node, snapshot: undefined, cached };
+    if (node.kind === 'attr' && node.records !== undefined) handle.records = node.records(ctx);
+    this.handles.set(fh, handle);
     // Writes are synchronous, so FLUSH has nothing to do (FOPEN_NOFLUSH).
     let openFlags = FOPEN.NOFLUSH;
     if (cached) {
@@ -503,6 +508,7 @@ export class FuseSession {
   private read(nodeid: number, body: Buffer, ctx: AccessContext): Buffer {
     const { fh, offset, size } = decodeRead(body);
     const handle = this.fileHandle(fh, nodeid, 'read', ctx);
+    if (handle.records !== undefined) return readRecord(handle.records, body);
     let content: Buffer;
     if (handle.node.kind === 'attr') {
       // seq_file semantics: show() runs on a read from offset 0; later offsets continue the

@@ -25,6 +25,16 @@ export type Show = (ctx: AccessContext) => string | Uint8Array;
  */
 export type Store = (data: Buffer, ctx: AccessContext, offset: number) => number | undefined;
 
+/**
+ * A reader of a record device such as /dev/kmsg: one record per read(2), in order, from where
+ * this open started (kernel/printk/printk.c devkmsg_read). `peek` returns undefined when no
+ * record is left; `advance` moves past the record `peek` returned.
+ */
+export interface RecordReader {
+  peek(): Buffer | undefined;
+  advance(): void;
+}
+
 export type FsType = 'sysfs' | 'tmpfs' | 'devtmpfs' | 'procfs';
 
 interface NodeBase {
@@ -51,6 +61,8 @@ export interface AttrNode extends NodeBase {
   binary: boolean;
   show: Show | undefined;
   store: Store | undefined;
+  /** Set for record devices: each open gets its own reader and each read one record. */
+  records?: ((ctx: AccessContext) => RecordReader) | undefined;
 }
 
 export interface FileNode extends NodeBase {
@@ -79,6 +91,8 @@ export interface AttrSpec {
   store?: Store;
   /** Binary attribute size (e.g. `config`: 256 or 4096). Text attributes omit it. */
   size?: number;
+  /** A record device's reader (see {@link RecordReader}). */
+  records?: (ctx: AccessContext) => RecordReader;
 }
 
 /** sysfs text attributes report PAGE_SIZE as st_size (fs/sysfs/file.c, sysfs_add_file_mode_ns). */

@@ -80,6 +80,7 @@ export class Kernfs {
       binary: spec.size !== undefined,
       show: spec.show,
       store: spec.store,
+      records: spec.records,
     };
     this.replace(dir, node);
     return node;

@@ -150,3 +150,86 @@ describe('emulate run: /run is a tmpfs saved back into the emulated host', {
     assert.equal(second.stdout, '42\n42\n42\napp\ncurrent\n');
   });
 });
+
+describe('emulate run: dmesg reads the emulated kernel log', { skip: reason ?? toolMissing('dmesg') }, () => {
+  test('dmesg | grep -i iommu shows the emulated IOMMU and group lines, never the host log', async () => {
+    const r = await bash(
+      'lab',
+      `set -e
+       echo 1 > /sys/bus/pci/devices/0000:41:00.0/sriov_numvfs
+       dmesg | grep -i iommu
+       echo ----
+       dmesg | head -1
+       echo "<4>from userspace" > /dev/kmsg
+       dmesg | tail -1
+       echo 0 > /sys/bus/pci/devices/0000:41:00.0/sriov_numvfs`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const [iommu = '', rest = ''] = r.stdout.split('----\n');
+    assert.match(iommu, /^\[\s*\d+\.\d{6}\] DMAR: IOMMU enabled$/m);
+    assert.match(iommu, /\] pci 0000:01:00\.0: Adding to iommu group 2$/m);
+    assert.match(iommu, /\] pci 0000:41:00\.4: Adding to iommu group \d+$/m);
+    assert.match(rest, /^\[\s*\d+\.\d{6}\] Linux version 6\.8\.0-vgpuctl /);
+    assert.match(rest, /\] from userspace\n$/);
+  });
+
+  test('lab: cat /dev/vgpu_nvidia prints the VRAM report its sysfs vram_info has', async () => {
+    const r = await bash(
+      'lab',
+      'cat /dev/vgpu_nvidia; cmp /dev/vgpu_nvidia /sys/class/vgpu_nvidia/vgpu_nvidia/vram_info',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^GPU: Nvidia GeForce RTX 4070\nTotal VRAM: \d+ MB \(\d+ GB\)\n/);
+  });
+});
+
+describe('emulate run: udev sees the emulated host', {
+  skip: reason ?? toolMissing('udevadm') ?? toolMissing('python3'),
+}, () => {
+  test('udevadm monitor sees an mdev created and removed by shell writes; udevadm info reads a GPU', async () => {
+    const uuid = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1003';
+    const r = await bash(
+      'lab',
+      `set -e
+       out=$(mktemp)
+       udevadm monitor --udev --property --subsystem-match=mdev > "$out" &
+       monitor=$!
+       # The monitor is listening once it has printed its banner.
+       for i in $(seq 100); do grep -q '^UDEV - ' "$out" && break; sleep 0.1; done
+       echo ${uuid} > /sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create
+       echo 1 > /sys/bus/mdev/devices/${uuid}/remove
+       for i in $(seq 100); do grep -q '^ACTION=remove' "$out" && break; sleep 0.1; done
+       kill $monitor
+       grep -E '^(UDEV  |ACTION|SUBSYSTEM|DRIVER|SEQNUM)' "$out" | sed -E 's/\\[[0-9.]+\\]//; s/=[0-9]+$/=N/'
+       rm -f "$out"
+       echo ----
+       udevadm info -q property /sys/bus/pci/devices/0000:3b:00.0`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const [monitor = '', info = ''] = r.stdout.split('----\n');
+    const devpath = `/devices/pci0000:3a/0000:3a:01.0/0000:3b:00.0/${uuid}`;
+    assert.deepEqual(monitor.trim().split('\n'), [
+      `UDEV   add      ${devpath} (mdev)`,
+      'ACTION=add',
+      'SUBSYSTEM=mdev',
+      'SEQNUM=N',
+      `UDEV   bind     ${devpath} (mdev)`,
+      'ACTION=bind',
+      'DRIVER=nvidia-vgpu-vfio',
+      'SUBSYSTEM=mdev',
+      'SEQNUM=N',
+      `UDEV   unbind   ${devpath} (mdev)`,
+      // dev->driver is already gone when the kernel sends unbind (drivers/base/dd.c).
+      'ACTION=unbind',
+      'SUBSYSTEM=mdev',
+      'SEQNUM=N',
+      `UDEV   remove   ${devpath} (mdev)`,
+      'ACTION=remove',
+      'SUBSYSTEM=mdev',
+      'SEQNUM=N',
+    ]);
+    assert.match(info, /^DRIVER=nvidia$/m);
+    assert.match(info, /^PCI_ID=10DE:1EB8$/m);
+    assert.match(info, /^PCI_SLOT_NAME=0000:3b:00\.0$/m);
+  });
+});

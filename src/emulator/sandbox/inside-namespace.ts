@@ -6,7 +6,7 @@
  * table; the namespace and its mounts vanish when this process and the command exit.
  */
 import { spawn } from 'node:child_process';
-import { access, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mountFuse } from '../fuse/server.ts';
@@ -15,9 +15,14 @@ import { kernelFuseBackend } from '../kernel-fuse-backend.ts';
 import { installModuleTools } from './module-tools.ts';
 import { mountCommand } from './mount-command.ts';
 import { saveToTree, seedFromTree } from './run-tmpfs.ts';
+import type { UeventBroadcaster } from './uevent-broadcast.ts';
+import { startUeventBroadcaster } from './uevent-broadcast.ts';
 
 /** Host device nodes the command keeps under the private /dev. */
 const KEPT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'console', 'kvm', 'fuse', 'net/tun'];
+
+/** udevd's control socket; its presence tells sd-device that udev announces events. */
+const UDEV_CONTROL = '/run/udev/control';
 
 /** Where the emulated paths appear for the command. */
 export interface SandboxLayout {
@@ -58,6 +63,8 @@ export async function runInsideNamespace(
   const stopInvalidating = kernel.onWrite(() => void fuse.invalidateData());
   const overlays: string[] = [];
   let runSeeded = false;
+  let broadcaster: UeventBroadcaster | undefined;
+  let stopUevents = (): void => {};
   const bind = async (source: string, target: string) => {
     await mountCommand(['mount', '--bind', source, target], `binding ${source} over ${target}`);
     overlays.push(target);
@@ -100,9 +107,28 @@ export async function runInsideNamespace(
     overlays.push('/run');
     await seedFromTree(kernel.tree, '/run', '/run');
     runSeeded = true;
+    // The command runs in its own network namespace (run-sandboxed.ts): loopback up, and the
+    // emulated kernel's uevents announced there as udevd announces them.
+    await runQuiet('ip', ['link', 'set', 'lo', 'up']);
+    const started = await startUeventBroadcaster(kernel.tree);
+    if ('reason' in started) log(`uevents are not announced: ${started.reason}`);
+    else {
+      broadcaster = started.broadcaster;
+      // sd-device subscribes to udev's announcements only where udevd runs, which it tells
+      // by /run/udev/control (device_monitor_new_full); we stand in for udevd's announcing.
+      await mkdir('/run/udev', { recursive: true });
+      await writeFile(UDEV_CONTROL, '');
+      const forward = started.broadcaster;
+      stopUevents = kernel.onUevent((event) => forward.send(event));
+    }
     log(`emulated host "${kernel.scenario.name}" is at /sys, /dev/vfio, /run, /etc/mdevctl.d and /etc/vgpuctl`);
     return await runChild(argv);
   } finally {
+    stopUevents();
+    if (broadcaster !== undefined) {
+      await broadcaster.close();
+      await rm(UDEV_CONTROL, { force: true });
+    }
     if (runSeeded)
       await saveToTree(kernel.tree, '/run', '/run').catch((error: unknown) => log(`/run not saved: ${String(error)}`));
     for (const target of overlays.reverse()) {
@@ -127,6 +153,14 @@ async function privateDev(root: string, devStash: string, kernel: EmulatedKernel
     await writeFile(join('/dev', name), '');
     await mountCommand(['mount', '--bind', join(devStash, name), join('/dev', name)], `keeping /dev/${name}`);
   }
+  // The emulated kernel's log: dmesg reads it instead of the host's (with --fast-open the
+  // kernel opens files itself, so there is no per-open reader and it reads as empty).
+  // Devices of the emulated host's modules that read as text (vgpu_nvidia's VRAM report).
+  for (const name of ['kmsg', 'vgpu_nvidia']) {
+    if (kernel.tree.find(`/dev/${name}`) === undefined) continue;
+    await writeFile(join('/dev', name), '');
+    await mountCommand(['mount', '--bind', join(root, 'dev', name), join('/dev', name)], `binding /dev/${name}`);
+  }
   for (const dir of ['pts', 'shm', 'mqueue']) await mkdir(join('/dev', dir));
   if (await exists(join(devStash, 'pts/ptmx'))) {
     await mountCommand(['mount', '--rbind', join(devStash, 'pts'), '/dev/pts'], 'keeping /dev/pts');
@@ -145,7 +179,9 @@ async function privateDev(root: string, devStash: string, kernel: EmulatedKernel
 function runChild(argv: readonly string[]): Promise<number> {
   const [file, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: 'inherit' });
+    // sd-device (udevadm, libudev, libvirt) refuses a /sys whose statfs type is not sysfs
+    // (src/libsystemd/sd-device/sd-device.c); ours is a FUSE mount, so tell it not to check.
+    const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, SYSTEMD_DEVICE_VERIFY_SYSFS: '0' } });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -170,4 +206,13 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Runs a helper command whose failure changes nothing (a tool that may be missing). */
+function runQuiet(file: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: 'ignore' });
+    child.on('error', () => resolve());
+    child.on('exit', () => resolve());
+  });
 }

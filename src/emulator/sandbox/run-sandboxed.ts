@@ -25,7 +25,9 @@ export async function runInNewNamespace(
 ): Promise<number> {
   const work = await mkdtemp(join(tmpdir(), 'vgpuctl-run-'));
   try {
-    const unshare = ['-m', '--propagation', 'private'];
+    // A mount namespace, and a network namespace of its own so that the emulated host's
+    // uevents (inside-namespace.ts) reach only the command's listeners, never the host's.
+    const unshare = ['-m', '-n', '--propagation', 'private'];
     // Without root, a user namespace maps us to root so mount(2) is allowed there.
     if (process.getuid?.() !== 0) unshare.unshift('-r');
     return await new Promise<number>((resolve) => {
