@@ -233,3 +233,67 @@ describe('emulate run: udev sees the emulated host', {
     assert.match(info, /^PCI_SLOT_NAME=0000:3b:00\.0$/m);
   });
 });
+
+/** Where Debian's libvirt-daemon keeps its node device driver. */
+const NODEDEV_DRIVER = '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_nodedev.so';
+
+describe('emulate run: libvirt node devices', {
+  skip:
+    reason ??
+    toolMissing('libvirtd') ??
+    toolMissing('virsh') ??
+    toolMissing('mdevctl') ??
+    toolMissing('python3') ??
+    (existsSync(NODEDEV_DRIVER) ? undefined : `needs ${NODEDEV_DRIVER} (Debian package: libvirt-daemon)`),
+}, () => {
+  test('libvirtd lists the mdev parents and types, and tracks mdevs made through it and by a shell write', async () => {
+    const uuid = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1005';
+    const shellUuid = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1006';
+    const name = `mdev_${uuid.replaceAll('-', '_')}_0000_3b_00_0`;
+    // The unmodified libvirtd, with only its node device driver loaded (LIBVIRT_DRIVER_DIR):
+    // the QEMU driver needs the libvirt-qemu user that libvirt-daemon-system creates, and
+    // node devices are all this test is about. Connected as nodedev:///system.
+    const r = await bash(
+      'lab',
+      `set -e
+         drivers=$(mktemp -d)
+         ln -s ${NODEDEV_DRIVER} "$drivers/"
+         LIBVIRT_DRIVER_DIR=$drivers libvirtd 2>/dev/null &
+         daemon=$!
+         V="virsh -q -c nodedev:///system"
+         for i in $(seq 150); do $V nodedev-list --cap mdev_types >/dev/null 2>&1 && break; sleep 0.2; done
+         $V nodedev-list --cap mdev_types
+         echo ----
+         $V nodedev-dumpxml pci_0000_3b_00_0 | xmllint --xpath "//type[@id='nvidia-222']/availableInstances/text()" -
+         echo; echo ----
+         printf '<device><parent>pci_0000_3b_00_0</parent><capability type="mdev"><type id="nvidia-223"/><uuid>${uuid}</uuid></capability></device>' > "$drivers/mdev.xml"
+         $V nodedev-define "$drivers/mdev.xml" >/dev/null
+         $V nodedev-start ${name} >/dev/null
+         $V nodedev-info ${name} | grep -E '^(Active|Persistent):'
+         cat /sys/bus/mdev/devices/${uuid}/mdev_type/name
+         $V nodedev-destroy ${name} >/dev/null
+         test ! -e /sys/bus/mdev/devices/${uuid}
+         $V nodedev-undefine ${name} >/dev/null
+         for i in $(seq 50); do $V nodedev-list --cap mdev --all | grep -q ${name} || break; sleep 0.2; done
+         $V nodedev-list --cap mdev --all | grep -c ${name} || true
+         echo ----
+         echo ${shellUuid} > /sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/create
+         for i in $(seq 50); do $V nodedev-list --cap mdev | grep -q ${shellUuid.replaceAll('-', '_')} && break; sleep 0.2; done
+         $V nodedev-list --cap mdev
+         echo 1 > /sys/bus/mdev/devices/${shellUuid}/remove
+         kill $daemon`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const [parents = '', available = '', lifecycle = '', shell = ''] = r.stdout.split('----\n');
+    assert.deepEqual(parents.trim().split('\n'), ['pci_0000_00_02_0', 'pci_0000_3b_00_0', 'pci_0000_81_00_0']);
+    assert.equal(available.trim(), '16');
+    assert.deepEqual(
+      lifecycle
+        .trim()
+        .split(/\n/)
+        .map((line) => line.replace(/\s+/g, ' ')),
+      ['Active: yes', 'Persistent: yes', 'GRID T4-2B', '0'],
+    );
+    assert.equal(shell.trim(), `mdev_${shellUuid.replaceAll('-', '_')}_0000_3b_00_0`);
+  });
+});
