@@ -41,6 +41,7 @@ import { layoutHost } from './pci/layout.ts';
 import { PciCore } from './pci/pci-core.ts';
 import type { PciDev } from './pci/pci-dev.ts';
 import { Vfio } from './pci/vfio.ts';
+import { addPlatform } from './platform.ts';
 import { loadSample } from './samples/index.ts';
 import type { GpuSpec, Scenario } from './scenario/schema.ts';
 
@@ -157,6 +158,8 @@ export class EmulatedKernel {
     this.bootDevices();
     this.applyInitialState();
     publishModules(tree);
+    const numaNodes = Math.max(0, ...[...this.pci.devices.values()].map((dev) => dev.numaNode)) + 1;
+    addPlatform(tree, { scenario: scenario.name, numaNodes });
   }
 
   private bootDevices(): void {
