@@ -235,10 +235,15 @@ describe('bad input gives a clear error with the alternatives', () => {
 
   test('an unknown mode names the modes', () => {
     rejects(
-      () => parseGpuMode('wgpu', { allowAuto: true }),
+      () => parseGpuMode('gvt', { allowAuto: true }),
       'INVALID_ARGUMENT',
-      /"wgpu": it is not one of auto, passthrough, sriov, mdev, software/,
+      /"gvt": it is not one of auto, passthrough, sriov, mdev, software/,
     );
+  });
+
+  test("wgpu, seed 002's name for the software mode, is the software mode", () => {
+    assert.equal(parseGpuMode('wgpu', { allowAuto: true }), 'software');
+    assert.equal(parseGpuMode('WGPU'), 'software');
   });
 
   test('forced sriov on a host whose only SR-IOV GPU serves NVIDIA vGPUs', () => {

@@ -22,6 +22,12 @@ export const MODE_DESCRIPTIONS: Readonly<Record<GpuMode, string>> = {
   software: 'virtio-gpu: virgl/venus on a host render node, or plain 2D',
 };
 
+/**
+ * Other names users type for a mode: seed 002's CLI calls its software GPU mode `wgpu`
+ * (`--gpu-mode wgpu`), which is what `software` is here.
+ */
+export const GPU_MODE_ALIASES: Readonly<Record<string, GpuMode>> = { wgpu: 'software' };
+
 /** True when `text` names a mode. */
 export function isGpuMode(text: string): text is GpuMode {
   return (GPU_MODES as readonly string[]).includes(text);
@@ -38,6 +44,8 @@ export function parseGpuMode(text: string, options?: { allowAuto?: false; option
 export function parseGpuMode(text: string, options: { allowAuto?: boolean; option?: string } = {}): GpuMode | 'auto' {
   const value = text.trim().toLowerCase();
   if (isGpuMode(value)) return value;
+  const alias = GPU_MODE_ALIASES[value];
+  if (alias !== undefined) return alias;
   if (value === 'auto' && options.allowAuto === true) return 'auto';
   const choices = [...(options.allowAuto === true ? ['auto'] : []), ...GPU_MODES];
   throw new VgpuctlError(

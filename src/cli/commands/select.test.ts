@@ -39,6 +39,14 @@ describe('vgpuctl select --list', () => {
     assert.equal(candidates.length, 5);
     assert.ok(candidates.every((c) => c.mode === 'sriov' && !c.available));
   });
+
+  test('--gpu-mode wgpu is the software mode', async () => {
+    const run = await cli('select', '--list', '--gpu-mode', 'wgpu', '--emulate', 'lab', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const { candidates } = JSON.parse(run.stdout) as { candidates: { mode: string; available: boolean }[] };
+    assert.ok(candidates.length > 0);
+    assert.ok(candidates.every((c) => c.mode === 'software'));
+  });
 });
 
 describe('vgpuctl select --output prints only the configuration, as the golden files have it', () => {
@@ -148,9 +156,9 @@ describe('bad input: one clear error, a hint with the alternatives, a fixed exit
   const cases: [string, string[], number, RegExp, RegExp][] = [
     [
       'an unknown mode',
-      ['--gpu-mode', 'wgpu'],
+      ['--gpu-mode', 'gvt'],
       2,
-      /^error: Cannot use GPU mode "wgpu": it is not one of auto, passthrough, sriov, mdev, software$/m,
+      /^error: Cannot use GPU mode "gvt": it is not one of auto, passthrough, sriov, mdev, software$/m,
       /^hint: Modes: passthrough \(/m,
     ],
     [

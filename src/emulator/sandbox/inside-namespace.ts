@@ -80,10 +80,17 @@ export async function runInsideNamespace(
     // creating it empty on the host is the only change outside the namespace.
     // driverctl's overrides (/etc/driverctl.d, driverctl(8)) likewise; without the bind,
     // `driverctl set-override` would create and write the host's directory.
-    for (const dir of ['/etc/vgpuctl', '/etc/driverctl.d']) {
-      await mkdir(dir, { recursive: true });
-      await bind(join(root, dir.slice(1)), dir);
-    }
+    await mkdir('/etc/vgpuctl', { recursive: true });
+    await bind(join(root, 'etc/vgpuctl'), '/etc/vgpuctl');
+    // Debian's driverctl package ships the directory; without it (and without the right to
+    // create it, in a user namespace) there is nothing driverctl could write to either.
+    if (
+      await mkdir('/etc/driverctl.d', { recursive: true }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await bind(join(root, 'etc/driverctl.d'), '/etc/driverctl.d');
     // The emulated kernel's module list (lsmod). A kernel built without module support has
     // no /proc/modules to lay it over (procfs takes no new files, overlayfs refuses procfs),
     // so there lsmod keeps failing as it does outside; /sys/module is the emulated one anyway.
