@@ -53,6 +53,8 @@ export class KernelLog {
     const name = event.devpath.slice(event.devpath.lastIndexOf('/') + 1);
     const subsystem = event.env.SUBSYSTEM ?? '';
     const env = event.env;
+    // Events re-sent through a `uevent` file print nothing (lib/kobject_uevent.c).
+    if (env.SYNTH_UUID !== undefined) return;
     if (subsystem === 'pci' && event.action === 'add' && env.PCI_ID !== undefined) {
       const [vendor = '', device = ''] = env.PCI_ID.toLowerCase().split(':');
       const klass = Number.parseInt(env.PCI_CLASS ?? '0', 16);

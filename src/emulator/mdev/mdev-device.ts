@@ -153,6 +153,8 @@ const SYNTH_ACTIONS = new Set(['add', 'remove', 'change', 'move', 'online', 'off
 function synthUevent(state: MdevCoreState, mdev: MdevDeviceRecord, data: Buffer): number {
   const action = data.toString('latin1').replace(/\n$/, '').split(' ')[0] ?? '';
   if (!SYNTH_ACTIONS.has(action)) fail('EINVAL', 'uevent action');
-  emit(state, action as 'add', mdev.path, 'mdev', mdev.bound ? { DRIVER: mdev.parent.ops.mdevDriver } : {});
+  // A synthetic event without a UUID argument carries SYNTH_UUID=0 (kobject_synth_uevent).
+  const driver = mdev.bound ? { DRIVER: mdev.parent.ops.mdevDriver } : {};
+  emit(state, action as 'add', mdev.path, 'mdev', { ...driver, SYNTH_UUID: '0' });
   return data.length;
 }

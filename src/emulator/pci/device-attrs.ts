@@ -242,7 +242,13 @@ function synthUevent(core: PciCore, dev: PciDev, data: Buffer): number {
   const actions = ['add', 'remove', 'change', 'move', 'online', 'offline', 'bind', 'unbind'] as const;
   const found = actions.find((a) => a === action);
   if (found === undefined) fail('EINVAL');
-  core.uevent({ action: found, devpath: dev.path.slice(4), env: { SUBSYSTEM: 'pci', ...pciUeventEnv(dev) } });
+  // A synthetic event without a UUID argument carries SYNTH_UUID=0 (kobject_synth_uevent).
+  const env = {
+    SUBSYSTEM: 'pci',
+    ...(dev.driver === undefined ? {} : { DRIVER: dev.driver.name }),
+    ...pciUeventEnv(dev),
+  };
+  core.uevent({ action: found, devpath: dev.path.slice(4), env: { ...env, SYNTH_UUID: '0' } });
   return data.length;
 }
 

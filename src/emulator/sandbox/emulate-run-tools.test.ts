@@ -147,7 +147,8 @@ describe('emulate run: /run is a tmpfs saved back into the emulated host', {
     assert.deepEqual(first.stdout.trim().split('\n'), ['tmpfs', 'bound', 'socket 1', 'fifo 1', 'regular file 2']);
     const second = await bash('samples', 'cat /run/app/pid /run/app/pid.link /run/current; ls /run');
     assert.equal(second.status, 0, second.stderr);
-    assert.equal(second.stdout, '42\n42\n42\napp\ncurrent\n');
+    // /run/udev (udevd's marker, see README) is the sandbox's own and not saved.
+    assert.equal(second.stdout, '42\n42\n42\napp\ncurrent\nudev\n');
   });
 });
 
@@ -186,6 +187,30 @@ describe('emulate run: dmesg reads the emulated kernel log', { skip: reason ?? t
 describe('emulate run: udev sees the emulated host', {
   skip: reason ?? toolMissing('udevadm') ?? toolMissing('python3'),
 }, () => {
+  test('echo add > uevent of a GPU reaches udevadm monitor with the device properties and SYNTH_UUID', async () => {
+    const r = await bash(
+      'lab',
+      `set -e
+       out=$(mktemp)
+       udevadm monitor --udev --property --subsystem-match=pci > "$out" &
+       monitor=$!
+       for i in $(seq 100); do grep -q '^UDEV - ' "$out" && break; sleep 0.1; done
+       echo add > /sys/bus/pci/devices/0000:01:00.0/uevent
+       for i in $(seq 100); do grep -q '^SYNTH_UUID' "$out" && break; sleep 0.1; done
+       kill $monitor
+       grep -E '^(ACTION|DRIVER|PCI_ID|PCI_SLOT_NAME|SYNTH_UUID)=' "$out"
+       rm -f "$out"`,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n').sort(), [
+      'ACTION=add',
+      'DRIVER=nvidia',
+      'PCI_ID=10DE:2786',
+      'PCI_SLOT_NAME=0000:01:00.0',
+      'SYNTH_UUID=0',
+    ]);
+  });
+
   test('udevadm monitor sees an mdev created and removed by shell writes; udevadm info reads a GPU', async () => {
     const uuid = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1003';
     const r = await bash(

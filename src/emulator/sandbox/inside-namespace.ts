@@ -6,7 +6,7 @@
  * table; the namespace and its mounts vanish when this process and the command exit.
  */
 import { spawn } from 'node:child_process';
-import { access, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mountFuse } from '../fuse/server.ts';
@@ -128,13 +128,16 @@ export async function runInsideNamespace(
       const forward = started.broadcaster;
       stopUevents = kernel.onUevent((event) => forward.send(event));
     }
-    log(`emulated host "${kernel.scenario.name}" is at /sys, /dev/vfio, /run, /etc/mdevctl.d and /etc/vgpuctl`);
+    log(
+      `emulated host "${kernel.scenario.name}" is at /sys, /dev/vfio, /dev/kmsg, /run, /proc/modules, /etc/mdevctl.d, /etc/driverctl.d and /etc/vgpuctl`,
+    );
     return await runChild(argv);
   } finally {
     stopUevents();
     if (broadcaster !== undefined) {
       await broadcaster.close();
       await rm(UDEV_CONTROL, { force: true });
+      await rmdir('/run/udev').catch(() => {}); // kept when the command put something there
     }
     if (runSeeded)
       await saveToTree(kernel.tree, '/run', '/run').catch((error: unknown) => log(`/run not saved: ${String(error)}`));
