@@ -241,7 +241,7 @@ describe('bad input gives a clear error with the alternatives', () => {
     );
   });
 
-  test("wgpu, seed 002's name for the software mode, is the software mode", () => {
+  test('wgpu, the name WGPU-based VM tools give the software mode, is the software mode', () => {
     assert.equal(parseGpuMode('wgpu', { allowAuto: true }), 'software');
     assert.equal(parseGpuMode('WGPU'), 'software');
   });

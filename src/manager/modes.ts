@@ -23,7 +23,7 @@ export const MODE_DESCRIPTIONS: Readonly<Record<GpuMode, string>> = {
 };
 
 /**
- * Other names users type for a mode: seed 002's CLI calls its software GPU mode `wgpu`
+ * Other names users type for a mode: VM tools built on the WGPU library call their software GPU mode `wgpu`
  * (`--gpu-mode wgpu`), which is what `software` is here.
  */
 export const GPU_MODE_ALIASES: Readonly<Record<string, GpuMode>> = { wgpu: 'software' };

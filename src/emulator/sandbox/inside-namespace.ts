@@ -218,7 +218,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Runs a helper command whose failure changes nothing (a tool that may be missing). */
+/** Runs a command whose failure changes nothing (a tool that may be missing). */
 function runQuiet(file: string, args: readonly string[]): Promise<void> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { stdio: 'ignore' });

@@ -9,18 +9,21 @@
  * (device_monitor_receive_device), which only the kernel has, so a user-space sender cannot
  * pass for the kernel; group-2 messages are accepted from any sender with uid 0.
  *
- * Why a helper: Node has no AF_NETLINK socket. The helper is the smallest honest one: a few
+ * Why a separate sender: Node has no AF_NETLINK socket. The sender is the smallest honest one: a few
  * lines of Python's socket module (python3, a Debian package), started once per sandbox,
  * reading one JSON message per line on stdin. Where python3 is missing, no uevents are
- * announced and `emulate run` says so.
+ * announced (`emulate run --debug` says so).
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import type { Uevent } from '../kernel-api.ts';
 import type { Kernfs } from '../kernfs/tree.ts';
 
-/** MurmurHash2, 32 bit, seed 0: systemd's string_hash32 for the subsystem/devtype filter fields. */
-const HELPER = String.raw`
+/**
+ * The sender: one datagram per message; the subsystem/devtype filter fields carry systemd's
+ * string_hash32 (MurmurHash2, 32 bit, seed 0), which receivers' socket filters compare.
+ */
+const SENDER = String.raw`
 import json, os, socket, struct, sys
 def murmur2(data, seed=0):
     m, r = 0x5bd1e995, 24
@@ -86,21 +89,21 @@ export function udevProperties(tree: Kernfs, event: Uevent, usecInitialized: num
   return [...props];
 }
 
-/** Starts the helper; resolves to undefined (with the reason) when python3 cannot run. */
+/** Starts the sender; resolves to undefined (with the reason) when python3 cannot run. */
 export async function startUeventBroadcaster(
   tree: Kernfs,
 ): Promise<{ broadcaster: UeventBroadcaster } | { reason: string }> {
-  const child: ChildProcess = spawn('python3', ['-c', HELPER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn('python3', ['-c', SENDER], { stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = await new Promise<string | undefined>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
       resolve(error.code === 'ENOENT' ? 'python3 is not installed' : error.message),
     );
-    child.once('exit', (code) => resolve(`the uevent helper exited (${code ?? 'signal'})`));
+    child.once('exit', (code) => resolve(`the uevent sender exited (${code ?? 'signal'})`));
     child.stdout?.once('data', () => resolve(undefined));
   });
   if (ready !== undefined) return { reason: ready };
   const stdin = child.stdin;
-  if (stdin === null) return { reason: 'no pipe to the uevent helper' };
+  if (stdin === null) return { reason: 'no pipe to the uevent sender' };
   const bootedAt = performance.now();
   return {
     broadcaster: {

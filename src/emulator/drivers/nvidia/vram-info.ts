@@ -29,7 +29,7 @@ export function registerVramInfo(
     line('Physical VRAM', physicalMiB) +
     line('Virtual VRAM', virtualMiB);
   kernel.tree.attr(`${path}/vram_info`, { mode: 0o444, show: () => text });
-  // The module's character device prints the same text (the seed reads both: cat /dev/vgpu_nvidia).
+  // The module's character device prints the same text (its users read both, e.g. cat /dev/vgpu_nvidia).
   // Root-only, as devtmpfs creates device nodes without a udev rule (0600).
   kernel.tree.attr('/dev/vgpu_nvidia', { mode: 0o600, show: () => text });
   kernel.tree.attr(`${path}/pci_address`, { mode: 0o444, show: () => `${gpu.address}\n` });
