@@ -1,0 +1,4 @@
+/** The pure catalog: NVIDIA vGPU profiles with their sources, and the type-name grammar. */
+export * from './nvidia-profiles.ts';
+export * from './profile-name.ts';
+export * from './sources.ts';
