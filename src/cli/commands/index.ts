@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.ts';
 import { bindModule } from './bind.ts';
 import { doctorModule } from './doctor.ts';
 import { groupsModule } from './groups.ts';
+import { profilesModule } from './profiles.ts';
 import { selectModule } from './select.ts';
 import { sriovModule } from './sriov.ts';
 import { typesCommandModule } from './types.ts';
@@ -34,4 +35,5 @@ export const COMMAND_MODULES: CommandModule[] = [
   sriovModule,
   doctorModule,
   selectModule,
+  profilesModule,
 ];
