@@ -120,17 +120,21 @@ export function planPlacement(gpus: readonly PlannerGpu[], wants: readonly Resol
       }
     };
     // 1. Pack onto GPUs already running the size (not in mixed-size mode).
-    for (const p of timeSliced) {
+    const pack = (p: Pending) => {
+      if (p.left === 0) return;
       const running = candidates.filter((i) => {
         const gpu = gpus[i] as PlannerGpu;
         const load = loads[i] as GpuLoad;
         return !gpu.mixedSize && (load.sizes.get(p.profile.framebufferMiB) ?? 0) > 0;
       });
       for (const index of numaFirst(gpus, running, p.want.numaNode)) fill(p, index);
-    }
-    // 2. Free GPUs to sizes, most vGPUs per GPU first.
+    };
+    for (const p of timeSliced) pack(p);
+    // 2. Free GPUs to sizes, most vGPUs per GPU first; a size's GPUs opened for an earlier
+    // profile of the same size are filled before another is opened.
     const order = [...timeSliced].sort((a, b) => b.profile.maxInstances - a.profile.maxInstances);
     for (const p of order) {
+      pack(p);
       if (p.left === 0) continue;
       const free = candidates.filter((i) => {
         const gpu = gpus[i] as PlannerGpu;
