@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import { profileByName } from '../catalog/index.ts';
 import { type Unit, unitsOf, violations } from './_test-check.ts';
 import { gpu, plainGpu } from './_test-gpus.ts';
+import { firstFitPlaced } from './first-fit.ts';
 import type { PlannerGpu } from './gpu-model.ts';
+import { lpBound } from './lp-bound.ts';
 import { planPlacement } from './plan.ts';
 import { resolveWants, type Want } from './want.ts';
 
