@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.ts';
 import { bindModule } from './bind.ts';
 import { doctorModule } from './doctor.ts';
 import { groupsModule } from './groups.ts';
+import { overrideModule } from './override.ts';
 import { planModule } from './plan.ts';
 import { profilesModule } from './profiles.ts';
 import { selectModule } from './select.ts';
@@ -38,4 +39,5 @@ export const COMMAND_MODULES: CommandModule[] = [
   selectModule,
   profilesModule,
   planModule,
+  overrideModule,
 ];

@@ -11,6 +11,7 @@ import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { renderProfiles } from '../render/profiles-text.ts';
 import type { CommandModule } from './index.ts';
+import { readOverrideValues } from './override.ts';
 
 /** Where NVIDIA's vGPU host driver installs its type table. */
 export const VGPU_CONFIG_XML = '/usr/share/nvidia/vgpu/vgpuConfig.xml';
@@ -46,7 +47,8 @@ export async function profilesCommand(
   const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: false });
   const vgpuConfig = await readVgpuConfig(context.host);
   const address = gpu === undefined ? undefined : parsePciAddress(gpu);
-  const data = hostProfiles(inventory, { gpu: address, vgpuConfig });
+  const overrides = await readOverrideValues(context);
+  const data = hostProfiles(inventory, { gpu: address, vgpuConfig, overrides });
   if (address !== undefined && data.length === 0) {
     throw new VgpuctlError(
       'DEVICE_NOT_FOUND',

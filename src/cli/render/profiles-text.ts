@@ -3,13 +3,15 @@ import type { GpuProfiles, HostProfile } from '../../ops/profiles/host-profiles.
 import { type Column, renderTable } from './table.ts';
 
 const mib = (n: number): string => (n % 1024 === 0 ? `${n / 1024}G` : `${n}M`);
-/** `~` marks a value nobody published (an estimate). */
-const est = (p: HostProfile, field: HostProfile['estimates'][number], text: string): string =>
-  p.estimates.includes(field) ? `~${text}` : text;
+/** `~` marks a value nobody published (an estimate); `*` one a vgpu_unlock-rs override sets. */
+const est = (p: HostProfile, field: HostProfile['estimates'][number], text: string): string => {
+  const overridden = (p.overridden as string[]).includes(field) ? '*' : '';
+  return `${p.estimates.includes(field) ? '~' : ''}${text}${overridden}`;
+};
 
 const COLUMNS: Column<HostProfile>[] = [
   { header: 'ID', value: (p) => est(p, 'id', String(p.id)), align: 'right' },
-  { header: 'PROFILE', value: (p) => p.short },
+  { header: 'PROFILE', value: (p) => (p.overridden.includes('name') ? `${p.short} (${p.name})` : p.short) },
   { header: 'CLASS', value: (p) => p.class },
   { header: 'FB', value: (p) => est(p, 'framebufferMiB', mib(p.framebufferMiB)), align: 'right' },
   { header: 'FB+ECC', value: (p) => `${p.eccEstimate ? '~' : ''}${mib(p.eccFramebufferMiB)}`, align: 'right' },
@@ -39,8 +41,10 @@ export function renderProfiles(gpus: readonly GpuProfiles[], vgpuConfigPath?: st
     const head = `${g.gpu}  ${g.name}${how} · ${g.mechanism} · ${g.memory}`;
     return `${head}\n${renderTable(g.profiles, COLUMNS)}`;
   });
+  const overridden = gpus.some((g) => g.profiles.some((p) => p.overridden.length > 0));
   const notes = [
     '~ estimate: no public document states this value (see src/catalog/sources.ts).',
+    ...(overridden ? ['* set by a vgpu_unlock-rs override (vgpuctl override show).'] : []),
     'FB+ECC: framebuffer a guest gets with ECC on (GDDR boards give ECC 1/16 of memory; HBM boards lose none).',
     vgpuConfigPath === undefined
       ? 'Values from the built-in catalog (NVIDIA vGPU user guide tables).'

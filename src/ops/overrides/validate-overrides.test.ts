@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
+import { applyOverrides, profileOverrides } from '../../catalog/effective-profile.ts';
 import { profileByName } from '../../catalog/index.ts';
 import { parseOverrideFile } from '../../formats/profile-override-toml.ts';
-import { applyOverrides, profileOverrides } from './effective-profile.ts';
 import { validateOverrides } from './validate-overrides.ts';
 
 const fixture = await readFile(

@@ -5,8 +5,8 @@
  * within NVIDIA's vGPU limits. Every issue carries the line and column it is about.
  */
 import { boardOfTypeId, type VgpuProfile } from '../../catalog/index.ts';
+import { OVERRIDE_KEYS, OVERRIDE_TABLES, sizeInBytes } from '../../catalog/override-keys.ts';
 import type { OverrideDocument, OverrideTable } from '../../formats/profile-override-toml.ts';
-import { OVERRIDE_KEYS, OVERRIDE_TABLES, sizeInBytes } from './override-keys.ts';
 
 /** One problem, or a warning about something vgpu_unlock-rs will do that may surprise. */
 export interface OverrideIssue {

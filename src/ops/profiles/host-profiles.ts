@@ -5,12 +5,15 @@
  * framebuffer a guest sees with ECC on and which values are estimates.
  */
 import {
+  applyOverrides,
   type BoardProfiles,
   boardByDeviceId,
   boardOfTypeId,
+  type EffectiveFields,
   estimatedFields,
   framebufferWithEcc,
   type ProfileField,
+  profileOverrides,
   type VgpuProfile,
 } from '../../catalog/index.ts';
 import type { Gpu, Inventory } from '../../discovery/inventory.ts';
@@ -40,6 +43,8 @@ export interface HostProfile {
   offered: boolean | null;
   /** Instances creatable now, as the host says; null when unknown. */
   available: number | null;
+  /** Fields a vgpu_unlock-rs `[profile.nvidia-<id>]` override changes (values shown are the overridden ones). */
+  overridden: (keyof EffectiveFields)[];
 }
 
 /** The profiles of one GPU. */
@@ -58,7 +63,12 @@ export interface GpuProfiles {
 /** The profiles of every NVIDIA GPU of `inventory` the catalog knows (or `gpu` only). */
 export function hostProfiles(
   inventory: Inventory,
-  options: { gpu?: string | undefined; vgpuConfig?: readonly VgpuConfigType[] | undefined } = {},
+  options: {
+    gpu?: string | undefined;
+    vgpuConfig?: readonly VgpuConfigType[] | undefined;
+    /** vgpu_unlock-rs's profile_override.toml values, applied to the profiles. */
+    overrides?: Record<string, unknown> | undefined;
+  } = {},
 ): GpuProfiles[] {
   const types = listVgpuTypes(inventory);
   const out: GpuProfiles[] = [];
@@ -93,6 +103,7 @@ export function hostProfiles(
           fromFile.get(profile.id),
           advertised.length === 0 ? null : seen !== undefined,
           seen?.availableInstances ?? null,
+          options.overrides,
         );
       }),
     });
@@ -118,26 +129,36 @@ function toHostProfile(
   file: VgpuConfigType | undefined,
   offered: boolean | null,
   available: number | null,
+  overrides: Record<string, unknown> | undefined,
 ): HostProfile {
-  const framebufferMiB = file?.framebufferMiB ?? profile.framebufferMiB;
-  const ecc = framebufferWithEcc(board, framebufferMiB);
-  return {
-    id: profile.id,
+  const base = {
     name: file?.name ?? profile.name,
-    short: profile.short,
-    class: file?.class ?? profile.class,
-    framebufferMiB,
-    eccFramebufferMiB: ecc.mib,
-    eccEstimate: ecc.estimate,
+    framebufferMiB: file?.framebufferMiB ?? profile.framebufferMiB,
     numHeads: file?.numHeads ?? profile.numHeads,
     maxResolution: file?.maxResolution ?? profile.maxResolution,
     maxInstances: file?.maxInstances ?? profile.maxInstances,
     frlConfig: file?.frlConfig ?? profile.frlConfig,
+  };
+  const effective = applyOverrides(base, overrides === undefined ? undefined : profileOverrides(overrides, profile.id));
+  const ecc = framebufferWithEcc(board, effective.framebufferMiB);
+  return {
+    id: profile.id,
+    name: effective.name,
+    short: profile.short,
+    class: file?.class ?? profile.class,
+    framebufferMiB: effective.framebufferMiB,
+    eccFramebufferMiB: ecc.mib,
+    eccEstimate: ecc.estimate,
+    numHeads: effective.numHeads,
+    maxResolution: effective.maxResolution,
+    maxInstances: effective.maxInstances,
+    frlConfig: effective.frlConfig,
     migSlices: profile.migSlices,
     from: file === undefined ? 'catalog' : 'vgpuConfig.xml',
     // The host's own file states its values: nothing left to estimate.
     estimates: file === undefined ? estimatedFields(profile) : [],
     offered,
     available,
+    overridden: effective.changed,
   };
 }

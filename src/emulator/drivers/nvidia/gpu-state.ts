@@ -9,6 +9,7 @@ import type { PciFunction } from '../../kernel-api.ts';
 import { fail } from '../../kernfs/errno-error.ts';
 import type { VgpuMode } from '../../scenario/schema.ts';
 import type { NvidiaVgpuType } from './vgpu-types.ts';
+import { overriddenType } from './vgpu-unlock.ts';
 
 /** Key under which the driver keeps its state in PciFunction.driverData. */
 export const NVIDIA_DRIVER = 'nvidia';
@@ -21,9 +22,30 @@ export interface GpuVgpuState {
   readonly active: Map<string, NvidiaVgpuType>;
 }
 
-/** A fresh state for a GPU. */
-export function createGpuState(mode: VgpuMode, types: readonly NvidiaVgpuType[]): GpuVgpuState {
-  return { mode, types, active: new Map() };
+/**
+ * A fresh state for a GPU. `overrides` gives vgpu_unlock-rs's override values, if any: the
+ * types are then the board's with the overrides applied, recomputed when the values change.
+ */
+export function createGpuState(
+  mode: VgpuMode,
+  types: readonly NvidiaVgpuType[],
+  overrides: () => Record<string, unknown> | undefined = () => undefined,
+): GpuVgpuState {
+  let seen: Record<string, unknown> | undefined;
+  let effective = types;
+  return {
+    mode,
+    active: new Map(),
+    get types() {
+      const values = overrides();
+      if (values === undefined) return types;
+      if (values !== seen) {
+        seen = values;
+        effective = types.map((type) => overriddenType(type, values));
+      }
+      return effective;
+    },
+  };
 }
 
 /** The driver state of a PF, or of a VF's PF. */

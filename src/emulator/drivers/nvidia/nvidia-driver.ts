@@ -12,6 +12,7 @@ import { registerClassicParent } from './classic-mdev.ts';
 import { createGpuState, gpuStateOf, NVIDIA_DRIVER } from './gpu-state.ts';
 import { registerVfParent } from './sriov-mdev.ts';
 import { addVendorVfioFiles, removeVendorVfioFiles } from './vendor-vfio.ts';
+import { overrideReader } from './vgpu-unlock.ts';
 
 const NVIDIA_VENDOR = 0x10de;
 /** driverData key of a function's mdev parent handle. */
@@ -19,6 +20,12 @@ const MDEV_PARENT = 'nvidia:mdev-parent';
 
 /** Creates the `nvidia` driver for the scenario's GPUs (looked up by PF address). */
 export function createNvidiaDriver(gpus: ReadonlyMap<string, GpuSpec>): PciDriver {
+  // One reader of vgpu_unlock-rs's overrides for every GPU, made on first probe.
+  let reader: (() => Record<string, unknown> | undefined) | undefined;
+  const overrides = (kernel: KernelServices) => {
+    reader ??= overrideReader(kernel.tree);
+    return reader;
+  };
   const specOf = (dev: PciFunction): GpuSpec | undefined => gpus.get((dev.physfn ?? dev).address);
 
   return {
@@ -35,7 +42,7 @@ export function createNvidiaDriver(gpus: ReadonlyMap<string, GpuSpec>): PciDrive
       const spec = specOf(dev);
       const mode = spec?.vgpu ?? 'none';
       if (dev.physfn === undefined) {
-        const state = createGpuState(mode, vgpuTypesFor(dev.modelId, spec?.vgpuTypes));
+        const state = createGpuState(mode, vgpuTypesFor(dev.modelId, spec?.vgpuTypes), overrides(kernel));
         dev.driverData.set(NVIDIA_DRIVER, state);
         // dmesg: "nvidia 0000:01:00.0: MDEV: Registered"
         if (mode === 'mdev') dev.driverData.set(MDEV_PARENT, registerClassicParent(dev, state, kernel));

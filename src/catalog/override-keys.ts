@@ -3,6 +3,7 @@
  * `[vm.<id>]` table of profile_override.toml, with the TOML type it deserialises them to and
  * the vGPU config field it patches (mbilker/vgpu_unlock-rs src/lib.rs:
  * `VgpuProfileOverride` and `apply_profile_override`). docs/profile-overrides.md explains each.
+ * Pure data: vgpuctl checks files against it and the emulator applies it.
  */
 
 /** How vgpu_unlock-rs reads a key. */

@@ -2,7 +2,7 @@
  * A vGPU type as vgpu_unlock-rs presents it: the base profile with the `[profile.nvidia-N]`
  * overrides applied (mdev and VM tables apply per vGPU, when it starts, not to the type).
  */
-import type { VgpuProfile } from '../../catalog/index.ts';
+import type { VgpuProfile } from './nvidia-profiles.ts';
 import { sizeInBytes } from './override-keys.ts';
 
 /** The fields an override can change that `types`/`profiles` show. */
