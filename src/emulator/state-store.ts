@@ -19,7 +19,11 @@ import { KernelErrno } from './kernfs/errno-error.ts';
 import type { Kernfs } from './kernfs/tree.ts';
 import { Scenario } from './scenario/schema.ts';
 
-const JournalEntry = z.object({ path: z.string(), data: z.string() }).strict();
+const JournalEntry = z.union([
+  z.object({ path: z.string(), data: z.string() }).strict(),
+  // A host tool run that changed the host (`nvidia-smi vgpu -shm 1`), replayed in order.
+  z.object({ exec: z.string(), args: z.array(z.string()) }).strict(),
+]);
 type JournalEntry = z.infer<typeof JournalEntry>;
 
 const FileEntry = z.union([
@@ -71,6 +75,7 @@ export async function openPersistentEmulator(
     const journal = saved.journal;
     const before = { writes: journal.length, files: JSON.stringify(snapshotFiles(kernel.tree)) };
     kernel.onWrite((path, data) => journal.push({ path, data: data.toString('base64') }));
+    kernel.onExec((tool, args) => journal.push({ exec: tool, args: [...args] }));
     let closed = false;
     const close = async () => {
       if (closed) return;
@@ -144,6 +149,12 @@ async function readState(
 
 function restore(kernel: EmulatedKernel, saved: { journal: JournalEntry[]; files: FileEntry[] }, key: string): void {
   for (const [index, entry] of saved.journal.entries()) {
+    if ('exec' in entry) {
+      if (kernel.exec(entry.exec, entry.args)?.status !== 0) {
+        throw corrupt(key, `command ${index + 1} (${entry.exec} ${entry.args.join(' ')}) no longer applies`, undefined);
+      }
+      continue;
+    }
     try {
       kernel.write(entry.path, Buffer.from(entry.data, 'base64'));
     } catch (cause) {
