@@ -69,10 +69,7 @@ export function parseVgpuConfigXml(xml: string): VgpuConfigType[] {
     const name = str(type['@name']);
     if (id === null || name === null) return [];
     const className = str(type['@class']) ?? '';
-    const display = (list(type.display)[0] ?? (type.display as Record<string, unknown> | undefined) ?? {}) as Record<
-      string,
-      unknown
-    >;
+    const display: Record<string, unknown> = list(type.display)[0] ?? {};
     const width = num(display['@width']);
     const height = num(display['@height']);
     const fbBytes = num(type.framebuffer);

@@ -3,7 +3,6 @@
  * given goes onto the first GPUs, in address order, where the rules let it — no packing onto
  * GPUs that already run the size, no ordering of sizes.
  */
-import type { VgpuProfile } from '../catalog/index.ts';
 import type { PlannerGpu } from './gpu-model.ts';
 import { addToLoad, capacityFor, initialLoad, passthroughFits } from './rules.ts';
 import type { ResolvedWant } from './want.ts';
@@ -24,7 +23,7 @@ export function firstFitPlaced(gpus: readonly PlannerGpu[], wants: readonly Reso
         }
         continue;
       }
-      const n = Math.min(capacityFor(gpu, load, want.resolved as VgpuProfile).fits, left);
+      const n = Math.min(capacityFor(gpu, load, want.resolved).fits, left);
       if (n > 0) {
         addToLoad(gpu, load, want.resolved, n);
         left -= n;

@@ -111,6 +111,10 @@ describe('planner properties', () => {
           result.unplaced.reduce((n, u) => n + u.count, 0),
           result.requested - result.placed,
         );
+        // The LP relaxation bounds every plan: the planner's and first fit's.
+        const bound = lpBound(gpus, resolved);
+        assert.ok(result.placed <= bound, `placed ${result.placed} > LP bound ${bound}`);
+        assert.ok(firstFitPlaced(gpus, resolved) <= bound, 'first fit beats the LP bound');
       }),
       300,
     );
