@@ -1,7 +1,7 @@
 /** `vgpuctl profiles [--gpu X]`: the NVIDIA vGPU profiles of the host's GPUs, from the catalog or vgpuConfig.xml. */
 import { boardByName, NVIDIA_BOARDS } from '../../catalog/index.ts';
 import { VgpuctlError } from '../../core/errors.ts';
-import { parsePciAddress } from '../../core/pci-address.ts';
+import { clip, parsePciAddress } from '../../core/pci-address.ts';
 import { discover } from '../../discovery/discover.ts';
 import { parseVgpuConfigXml, type VgpuConfigType } from '../../formats/vgpu-config-xml.ts';
 import type { HostPort } from '../../host/host-port.ts';
@@ -26,7 +26,7 @@ export async function profilesCommand(
   if (gpu !== undefined && !looksLikePciAddress(gpu)) {
     const board = boardByName(gpu);
     if (board === undefined) {
-      throw new VgpuctlError('NOT_FOUND', `Cannot show vGPU profiles of "${gpu.slice(0, 40)}": no such GPU or board`, {
+      throw new VgpuctlError('NOT_FOUND', `Cannot show vGPU profiles of "${clip(gpu, 40)}": no such GPU or board`, {
         hint: `Give a GPU's PCI address or a board: ${NVIDIA_BOARDS.map((b) => b.board).join(', ')}`,
       });
     }
