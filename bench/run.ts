@@ -5,12 +5,14 @@
 import { benchDiscovery } from './discovery.ts';
 import { benchFuse } from './fuse.ts';
 import { benchMdevctlOnEmulator } from './mdevctl-on-emulator.ts';
+import { benchPlanner } from './planner.ts';
 import { benchVgpuVsMdevctl } from './vgpu-vs-mdevctl.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   discovery: benchDiscovery,
   fuse: benchFuse,
   'mdevctl-on-emulator': benchMdevctlOnEmulator,
+  planner: benchPlanner,
   'vgpu-vs-mdevctl': benchVgpuVsMdevctl,
 };
 

@@ -10,25 +10,58 @@ const SRC = resolve(import.meta.dirname, '..', 'src');
 /** Layer → the layers and packages it may import. `node:` lists allowed Node built-ins ('*' = any). */
 const RULES: Record<string, { layers: string[]; packages: string[]; node: string[] }> = {
   core: { layers: ['core'], packages: ['zod'], node: [] },
+  // NVIDIA profile tables and vendor rules: pure data read by the emulator and the planner.
+  catalog: { layers: ['core', 'catalog'], packages: [], node: [] },
   formats: { layers: ['core', 'formats'], packages: ['fast-xml-parser', 'smol-toml', 'zod'], node: [] },
   host: { layers: ['core', 'host'], packages: [], node: ['*'] },
   discovery: { layers: ['core', 'formats', 'host', 'discovery'], packages: ['zod'], node: [] },
   store: { layers: ['core', 'formats', 'host', 'store'], packages: ['zod'], node: [] },
-  ops: { layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops'], packages: ['zod'], node: [] },
-  vmconfig: { layers: ['core', 'formats', 'discovery', 'vmconfig'], packages: ['zod'], node: [] },
-  manager: {
-    layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager'],
+  ops: {
+    layers: ['core', 'catalog', 'formats', 'host', 'discovery', 'store', 'ops', 'planner'],
     packages: ['zod'],
     node: [],
   },
-  emulator: { layers: ['core', 'formats', 'host', 'emulator'], packages: ['zod'], node: ['*'] },
+  // The capacity planner: pure (inventories, wants) → placement | reasons.
+  planner: { layers: ['core', 'catalog', 'discovery', 'planner'], packages: ['zod'], node: [] },
+  vmconfig: { layers: ['core', 'formats', 'discovery', 'vmconfig'], packages: ['zod'], node: [] },
+  manager: {
+    layers: ['core', 'catalog', 'formats', 'host', 'discovery', 'store', 'ops', 'planner', 'vmconfig', 'manager'],
+    packages: ['zod'],
+    node: [],
+  },
+  emulator: { layers: ['core', 'catalog', 'formats', 'host', 'emulator'], packages: ['zod'], node: ['*'] },
   cli: {
-    layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager', 'emulator', 'cli'],
+    layers: [
+      'core',
+      'catalog',
+      'formats',
+      'host',
+      'discovery',
+      'store',
+      'ops',
+      'planner',
+      'vmconfig',
+      'manager',
+      'emulator',
+      'cli',
+    ],
     packages: ['@commander-js/extra-typings', 'commander', 'zod'],
     node: ['*'],
   },
   index: {
-    layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager', 'emulator'],
+    layers: [
+      'core',
+      'catalog',
+      'formats',
+      'host',
+      'discovery',
+      'store',
+      'ops',
+      'planner',
+      'vmconfig',
+      'manager',
+      'emulator',
+    ],
     packages: [],
     node: [],
   },
@@ -39,6 +72,7 @@ const FORBIDDEN_FILES: Record<string, string[]> = {
   discovery: ['host/fs-host.ts'],
   ops: ['host/fs-host.ts'],
   store: ['host/fs-host.ts'],
+  planner: ['host/fs-host.ts'],
   manager: ['host/fs-host.ts'],
 };
 

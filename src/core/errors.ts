@@ -84,6 +84,10 @@ export const ERROR_CLASS = {
   DRIVER_NOT_FOUND: 'notFound',
   VFS_ENABLED: 'conflict',
   GPU_MODE_UNAVAILABLE: 'unsupported',
+  PROFILE_NOT_FOUND: 'notFound',
+  WANT_INVALID: 'usage',
+  FLEET_INVALID: 'usage',
+  OVERRIDE_INVALID: 'usage',
 } as const satisfies Record<string, keyof typeof EXIT_CODES>;
 
 export type ErrorCode = keyof typeof ERROR_CLASS;

@@ -2,8 +2,9 @@ import { VgpuctlError } from '../core/errors.ts';
 import { comparePciAddress } from '../core/pci-address.ts';
 import { NO_PCI_IDS, type PciIds } from '../core/pci-ids.ts';
 import { parseCreatableVgpuTypes, parseIntAttribute } from '../core/sysfs-formats.ts';
+import { parseHeterogeneousMode } from '../formats/nvidia-smi-vgpu.ts';
 import type { NvidiaSmiLog } from '../formats/nvidia-smi-xml.ts';
-import type { HostPort } from '../host/host-port.ts';
+import { type HostPort, isHostError } from '../host/host-port.ts';
 import { readRenderNodes } from './drm.ts';
 import { readHostFacts } from './host-facts.ts';
 import { type Gpu, Inventory, type MdevParentInfo, type VirtualFunction } from './inventory.ts';
@@ -103,6 +104,7 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
     ),
   );
 
+  if (smi !== null) await readMixedSizeMode(sysfs, gpus);
   const host_ = await readHostFacts(sysfs, { mdevParents: parents.size, nvidiaSmi: smi !== null });
   const otherMdevParents = [...parents.values()]
     .filter((p) => !claimed.has(p.name))
@@ -164,6 +166,26 @@ async function readGpu(sysfs: SysfsReader, facts: PciFunctionFacts, ctx: Context
         : { current: smiGpu.migCurrent, pending: smiGpu.migPending ?? smiGpu.migCurrent },
     hostVgpuMode: smiGpu?.hostVgpuMode ?? null,
   };
+}
+
+/**
+ * Mixed-size mode of vendor-VFIO GPUs with VFs (`nvidia-smi vgpu -ghm`), asked only when
+ * there is such a GPU; left unset where the tool does not say.
+ */
+async function readMixedSizeMode(sysfs: SysfsReader, gpus: Gpu[]): Promise<void> {
+  const vendor = gpus.filter((g) => g.sriov?.vfs.some((vf) => vf.vgpu !== null) === true);
+  if (vendor.length === 0) return;
+  try {
+    const result = await sysfs.host.exec('nvidia-smi', ['vgpu', '-ghm']);
+    if (result.status !== 0) return;
+    const modes = parseHeterogeneousMode(result.stdout);
+    for (const gpu of vendor) {
+      const mode = modes.get(gpu.address);
+      if (mode !== undefined) gpu.vgpuMixedSize = mode;
+    }
+  } catch (error) {
+    if (!isHostError(error)) throw error;
+  }
 }
 
 function readVram(

@@ -122,6 +122,11 @@ export const Gpu = z.object({
   mig: z.object({ current: z.string(), pending: z.string() }).nullable(),
   /** NVIDIA host vGPU mode from nvidia-smi: "Non SR-IOV" or "SR-IOV". */
   hostVgpuMode: z.string().nullable(),
+  /**
+   * NVIDIA mixed-size mode (vendor VFIO, `nvidia-smi vgpu -ghm`): vGPUs of different sizes may
+   * share the GPU. Optional: absent where the host does not say.
+   */
+  vgpuMixedSize: z.boolean().nullable().optional(),
 });
 export type Gpu = z.infer<typeof Gpu>;
 

@@ -10,7 +10,7 @@ import type { ExecResult } from '../host/host-port.ts';
 import { bootMessages, nvidiaModuleMessages } from './boot-messages.ts';
 import { getModel } from './catalog/models.ts';
 import { createI915Driver } from './drivers/i915/index.ts';
-import { createNvidiaDriver, emulateNvidiaSmi } from './drivers/nvidia/index.ts';
+import { createNvidiaDriver, emulateNvidiaSmi, nvidiaSmiMutates } from './drivers/nvidia/index.ts';
 import { registerVramInfo } from './drivers/nvidia/vram-info.ts';
 import { loadFakeNvidiaVgpu } from './fake-nvidia/index.ts';
 import type {
@@ -73,6 +73,7 @@ export class EmulatedKernel {
   readonly vfio: Vfio;
   private readonly writeListeners = new Set<(path: string, data: Buffer, offset: number) => void>();
   private readonly ueventListeners = new Set<(event: Uevent) => void>();
+  private readonly execListeners = new Set<(tool: string, args: readonly string[]) => void>();
   private faults: Fault[] = [];
   private seqnum = 0;
 
@@ -297,8 +298,20 @@ export class EmulatedKernel {
   /** Runs a host tool; undefined when the tool is not installed on this host. */
   exec(file: string, args: readonly string[]): ExecResult | undefined {
     const name = file.slice(file.lastIndexOf('/') + 1);
-    if (name === 'nvidia-smi' && this.hasNvidiaSmi()) return emulateNvidiaSmi(args, this.services);
+    if (name === 'nvidia-smi' && this.hasNvidiaSmi()) {
+      const result = emulateNvidiaSmi(args, this.services);
+      // A tool run that changed the host is journaled like a sysfs write.
+      if (result.status === 0 && nvidiaSmiMutates(args))
+        for (const listener of this.execListeners) listener(name, args);
+      return result;
+    }
     return undefined;
+  }
+
+  /** Observes host-changing tool runs (`nvidia-smi vgpu -shm`), for the state journal. */
+  onExec(listener: (tool: string, args: readonly string[]) => void): () => void {
+    this.execListeners.add(listener);
+    return () => this.execListeners.delete(listener);
   }
 
   private hasNvidiaSmi(): boolean {

@@ -19,10 +19,12 @@ import { KernelErrno } from './kernfs/errno-error.ts';
 import type { Kernfs } from './kernfs/tree.ts';
 import { Scenario } from './scenario/schema.ts';
 
-/** One accepted write; `offset` only for writes of binary attributes (config) past byte 0. */
-const JournalEntry = z
-  .object({ path: z.string(), data: z.string(), offset: z.number().int().min(1).optional() })
-  .strict();
+const JournalEntry = z.union([
+  /** One accepted write; `offset` only for writes of binary attributes (config) past byte 0. */
+  z.object({ path: z.string(), data: z.string(), offset: z.number().int().min(1).optional() }).strict(),
+  // A host tool run that changed the host (`nvidia-smi vgpu -shm 1`), replayed in order.
+  z.object({ exec: z.string(), args: z.array(z.string()) }).strict(),
+]);
 type JournalEntry = z.infer<typeof JournalEntry>;
 
 const FileEntry = z.union([
@@ -78,6 +80,7 @@ export async function openPersistentEmulator(
     kernel.onWrite((path, data, offset) =>
       journal.push({ path, data: data.toString('base64'), ...(offset === 0 ? {} : { offset }) }),
     );
+    kernel.onExec((tool, args) => journal.push({ exec: tool, args: [...args] }));
     let closed = false;
     const close = async () => {
       if (closed) return;
@@ -151,6 +154,12 @@ async function readState(
 
 function restore(kernel: EmulatedKernel, saved: { journal: JournalEntry[]; files: FileEntry[] }, key: string): void {
   for (const [index, entry] of saved.journal.entries()) {
+    if ('exec' in entry) {
+      if (kernel.exec(entry.exec, entry.args)?.status !== 0) {
+        throw corrupt(key, `command ${index + 1} (${entry.exec} ${entry.args.join(' ')}) no longer applies`, undefined);
+      }
+      continue;
+    }
     try {
       kernel.write(entry.path, Buffer.from(entry.data, 'base64'), undefined, entry.offset ?? 0);
     } catch (cause) {

@@ -8,6 +8,9 @@ import type { CommandContext } from '../context.ts';
 import { bindModule } from './bind.ts';
 import { doctorModule } from './doctor.ts';
 import { groupsModule } from './groups.ts';
+import { overrideModule } from './override.ts';
+import { planModule } from './plan.ts';
+import { profilesModule } from './profiles.ts';
 import { selectModule } from './select.ts';
 import { sriovModule } from './sriov.ts';
 import { typesCommandModule } from './types.ts';
@@ -34,4 +37,7 @@ export const COMMAND_MODULES: CommandModule[] = [
   sriovModule,
   doctorModule,
   selectModule,
+  profilesModule,
+  planModule,
+  overrideModule,
 ];

@@ -22,16 +22,21 @@ export function addType(state: MdevCoreState, parent: MdevParentRecord, model: M
   // The brief models drivers without a pretty name (GVT-g) with no `name` file, as ≤6.0
   // vendor attribute groups did; the ≥6.1 core would fall back to sysfs_name.
   if (model.prettyName !== undefined) {
-    const name = model.prettyName;
-    tree.attr(`${path}/name`, { mode: 0o444, show: () => `${name}\n` });
+    // Read at show time: a driver may change a type's name while loaded (NVIDIA with vgpu_unlock-rs overrides).
+    tree.attr(`${path}/name`, { mode: 0o444, show: () => `${model.prettyName ?? ''}\n` });
   }
   tree.attr(`${path}/device_api`, { mode: 0o444, show: () => `${model.deviceApi}\n` });
   // available_instances_show: "%u\n" of get_available() (or the max_instances counter).
   tree.attr(`${path}/available_instances`, { mode: 0o444, show: () => `${Math.max(0, model.available())}\n` });
   if (model.description !== undefined) {
     // description_show prints the driver's text as is (it carries its own newline(s)).
-    const text = model.description.endsWith('\n') ? model.description : `${model.description}\n`;
-    tree.attr(`${path}/description`, { mode: 0o444, show: () => text });
+    tree.attr(`${path}/description`, {
+      mode: 0o444,
+      show: () => {
+        const text = model.description ?? '';
+        return text.endsWith('\n') ? text : `${text}\n`;
+      },
+    });
   }
   return type;
 }

@@ -7,6 +7,7 @@ import { VgpuctlError } from '../../core/errors.ts';
 import type { Inventory, MdevParentInfo } from '../../discovery/inventory.ts';
 import { listVgpuTypes, type VgpuType } from './list-types.ts';
 import { parseNvidiaTypeName } from './nvidia-type-name.ts';
+import { withPlannerAdvice } from './planner-advice.ts';
 import { checkTypeQuery, formatMiB, resolveGpu, typeMatches, withArticle } from './resolve.ts';
 import { liveFramebufferSizes, type VgpuHost, vgpuHosts } from './vgpu-hosts.ts';
 
@@ -100,7 +101,16 @@ export function placeVgpus(inventory: Inventory, request: PlacementRequest): Pla
     .sort((a, b) => Number(b.packs) - Number(a.packs) || a.index - b.index)
     .map((r) => r.offer);
   const total = ranked.reduce((sum, o) => sum + fits(o), 0);
-  if (total < count) throw noCapacity(query, request, ranked, total);
+  if (total < count) {
+    // The planner names the rule and the smallest change, as "vgpuctl plan" does.
+    throw withPlannerAdvice(
+      noCapacity(query, request, ranked, total),
+      inventory,
+      ranked[0]?.type.name ?? null,
+      count,
+      target?.host.gpu,
+    );
+  }
 
   const placements: Placement[] = [];
   let left = count;

@@ -11,24 +11,40 @@ import { describeVgpuType } from './vgpu-types.ts';
 /** mdev driver of NVIDIA vGPUs (dmesg: "nvidia-vgpu-vfio <uuid>: Adding to iommu group N"). */
 export const NVIDIA_MDEV_DRIVER = 'nvidia-vgpu-vfio';
 
-/** An mdev type model for one NVIDIA type, with availability from `available`. */
+/**
+ * An mdev type model for one NVIDIA type, with availability from `available`; name and
+ * description follow the type as it is now (vgpu_unlock-rs overrides can change it).
+ */
 export function nvidiaMdevType(
-  type: NvidiaVgpuType,
+  type: () => NvidiaVgpuType,
   available: () => number,
-): MdevTypeModel & { vgpu: NvidiaVgpuType } {
+): MdevTypeModel & { readonly vgpu: NvidiaVgpuType } {
   return {
-    sysfsName: String(type.id),
-    prettyName: type.name,
-    description: describeVgpuType(type),
+    sysfsName: String(type().id),
+    get prettyName() {
+      return type().name;
+    },
+    get description() {
+      return describeVgpuType(type());
+    },
     deviceApi: 'vfio-pci',
     available,
-    vgpu: type,
+    get vgpu() {
+      return type();
+    },
   };
+}
+
+/** The GPU's type at `index`, as it is now. */
+export function typeAt(state: GpuVgpuState, index: number): () => NvidiaVgpuType {
+  return () => state.types[index] as NvidiaVgpuType;
 }
 
 /** Registers the PF as an mdev parent offering the GPU's types; returns the handle. */
 export function registerClassicParent(gpu: PciFunction, state: GpuVgpuState, kernel: KernelServices): MdevParentHandle {
-  const models = state.types.map((type) => nvidiaMdevType(type, () => availableOf(state, type)));
+  const models = state.types.map((_, i) =>
+    nvidiaMdevType(typeAt(state, i), () => availableOf(state, typeAt(state, i)())),
+  );
   return kernel.mdev.registerParent(gpu.address, gpu.path, {
     mdevDriver: NVIDIA_MDEV_DRIVER,
     typePrefix: 'nvidia',

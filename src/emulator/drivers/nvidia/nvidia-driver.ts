@@ -4,14 +4,16 @@
  * VFs, or NVIDIA's vendor-specific VFIO files on VFs (kernel-semantics.md §6).
  */
 
+import { boardByName } from '../../../catalog/index.ts';
 import type { KernelServices, MdevParentHandle, PciDriver, PciFunction } from '../../kernel-api.ts';
 import { fail } from '../../kernfs/errno-error.ts';
 import type { GpuSpec } from '../../scenario/schema.ts';
-import { vgpuTypesFor } from './boards.ts';
+import { boardOfModel, vgpuTypesFor } from './boards.ts';
 import { registerClassicParent } from './classic-mdev.ts';
 import { createGpuState, gpuStateOf, NVIDIA_DRIVER } from './gpu-state.ts';
 import { registerVfParent } from './sriov-mdev.ts';
 import { addVendorVfioFiles, removeVendorVfioFiles } from './vendor-vfio.ts';
+import { overrideReader } from './vgpu-unlock.ts';
 
 const NVIDIA_VENDOR = 0x10de;
 /** driverData key of a function's mdev parent handle. */
@@ -19,6 +21,12 @@ const MDEV_PARENT = 'nvidia:mdev-parent';
 
 /** Creates the `nvidia` driver for the scenario's GPUs (looked up by PF address). */
 export function createNvidiaDriver(gpus: ReadonlyMap<string, GpuSpec>): PciDriver {
+  // One reader of vgpu_unlock-rs's overrides for every GPU, made on first probe.
+  let reader: (() => Record<string, unknown> | undefined) | undefined;
+  const overrides = (kernel: KernelServices) => {
+    reader ??= overrideReader(kernel.tree);
+    return reader;
+  };
   const specOf = (dev: PciFunction): GpuSpec | undefined => gpus.get((dev.physfn ?? dev).address);
 
   return {
@@ -35,7 +43,14 @@ export function createNvidiaDriver(gpus: ReadonlyMap<string, GpuSpec>): PciDrive
       const spec = specOf(dev);
       const mode = spec?.vgpu ?? 'none';
       if (dev.physfn === undefined) {
-        const state = createGpuState(mode, vgpuTypesFor(dev.modelId, spec?.vgpuTypes));
+        const board = boardOfModel(dev.modelId);
+        const boardMiB = (board === undefined ? undefined : (boardByName(board)?.framebufferGiB ?? 0)) ?? 0;
+        const state = createGpuState(
+          mode,
+          vgpuTypesFor(dev.modelId, spec?.vgpuTypes),
+          overrides(kernel),
+          boardMiB * 1024,
+        );
         dev.driverData.set(NVIDIA_DRIVER, state);
         // dmesg: "nvidia 0000:01:00.0: MDEV: Registered"
         if (mode === 'mdev') dev.driverData.set(MDEV_PARENT, registerClassicParent(dev, state, kernel));
@@ -61,6 +76,10 @@ export function createNvidiaDriver(gpus: ReadonlyMap<string, GpuSpec>): PciDrive
       if (dev.physfn === undefined) dev.driverData.delete(NVIDIA_DRIVER);
     },
     sriovConfigure(dev: PciFunction, numVfs: number, kernel: KernelServices) {
+      // Enabling (or disabling) VFs resets mixed-size mode: it must be set again afterwards
+      // (NVIDIA vGPU user guide: mixed-size mode is set after sriov-manage, which clears it).
+      const pfState = gpuStateOf(dev);
+      if (pfState !== undefined && pfState.active.size === 0) pfState.mixedSize = false;
       if (numVfs > 0) {
         kernel.enableVfs(dev, numVfs);
         return;

@@ -1,12 +1,14 @@
 /**
  * `nvidia-smi -q -x` of the emulated host: an `nvidia_smi_log` document with the element
- * names of the real tool (nvsmi_device DTD) for every PF bound to `nvidia`.
+ * names of the real tool (nvsmi_device DTD) for every PF bound to `nvidia`; and
+ * `nvidia-smi vgpu [-i GPU] -shm 0|1 | -ghm`, setting and getting mixed-size
+ * (heterogeneous) mode of vendor-VFIO GPUs.
  */
 import { createHash } from 'node:crypto';
 import type { ExecResult } from '../../../host/host-port.ts';
 import { getModel } from '../../catalog/index.ts';
 import type { KernelServices, PciFunction } from '../../kernel-api.ts';
-import { gpuStateOf } from './gpu-state.ts';
+import { gpuStateOf, setMixedSize } from './gpu-state.ts';
 
 /** Driver branch the emulated host runs (seed 004: 550.144.02, a vGPU 17 host driver). */
 export const NVIDIA_DRIVER_VERSION = '550.144.02';
@@ -31,8 +33,14 @@ const BOARDS: ReadonlyMap<number, BoardFacts> = new Map([
   [0x1c03, { brand: 'GeForce', architecture: 'Pascal', totalMiB: 6144, reservedMiB: 0 }],
 ]);
 
-/** Runs the emulated nvidia-smi; only `-q -x` (query, XML) is supported. */
+/** Whether these arguments change the host (the state journal replays them). */
+export function nvidiaSmiMutates(args: readonly string[]): boolean {
+  return args[0] === 'vgpu' && args.includes('-shm');
+}
+
+/** Runs the emulated nvidia-smi: `-q -x` (query, XML) and `vgpu -shm|-ghm`. */
 export function emulateNvidiaSmi(args: readonly string[], kernel: KernelServices): ExecResult {
+  if (args[0] === 'vgpu') return vgpuSubcommand(args.slice(1), kernel);
   const flags = new Set(args);
   const query = flags.has('-q') || flags.has('--query');
   const xml = flags.has('-x') || flags.has('--xml-format');
@@ -41,6 +49,79 @@ export function emulateNvidiaSmi(args: readonly string[], kernel: KernelServices
   // nvidia-smi exits 6 (NVML_ERROR_NOT_FOUND) when no GPU is bound.
   if (gpus.length === 0) return { status: 6, stdout: 'No devices were found\n', stderr: '' };
   return { status: 0, stdout: renderLog(gpus, kernel), stderr: '' };
+}
+
+/**
+ * `nvidia-smi vgpu [-i <bus id|index>] -shm <0|1>` sets mixed-size mode, `-ghm` prints it.
+ * Setting needs the GPU's VFs enabled (sriov-manage first; enabling them again clears the
+ * mode) and no vGPUs on it. Messages follow nvidia-smi's style; the exact wording of the real
+ * tool's errors is not public.
+ */
+function vgpuSubcommand(args: readonly string[], kernel: KernelServices): ExecResult {
+  const value = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i < 0 ? undefined : args[i + 1];
+  };
+  const all = boundGpus(kernel);
+  const selector = value('-i');
+  const gpus =
+    selector === undefined
+      ? all
+      : all.filter((gpu, index) => String(index) === selector || busIdMatches(gpu.address, selector));
+  if (selector !== undefined && gpus.length === 0) {
+    return { status: 6, stdout: '', stderr: `No devices were found matching "${selector}"\n` };
+  }
+  if (args.includes('-ghm')) {
+    const out = gpus.flatMap((gpu) => {
+      const state = gpuStateOf(gpu);
+      const mode = state?.mode === 'vendor-vfio' ? (state.mixedSize ? 'Enabled' : 'Disabled') : 'N/A';
+      return [`GPU ${busId(gpu.address)}`, `    Heterogeneous Mode                : ${mode}`];
+    });
+    return { status: 0, stdout: `${out.join('\n')}\n`, stderr: '' };
+  }
+  const set = value('-shm');
+  if (set !== '0' && set !== '1') return { status: 2, stdout: '', stderr: USAGE };
+  const lines: string[] = [];
+  for (const gpu of gpus) {
+    const state = gpuStateOf(gpu);
+    if (state?.mode !== 'vendor-vfio') {
+      if (selector === undefined) continue;
+      return {
+        status: 3,
+        stdout: '',
+        stderr: `Setting vGPU heterogeneous mode is not supported for GPU ${busId(gpu.address)}.\n`,
+      };
+    }
+    if (gpu.vfs.length === 0) {
+      return {
+        status: 3,
+        stdout: '',
+        stderr: `Unable to set vGPU heterogeneous mode for GPU ${busId(gpu.address)}: enable its VFs first (sriov-manage -e).\n`,
+      };
+    }
+    try {
+      setMixedSize(state, set === '1');
+    } catch {
+      return {
+        status: 3,
+        stdout: '',
+        stderr: `Unable to set vGPU heterogeneous mode for GPU ${busId(gpu.address)}: vGPUs are active on it.\n`,
+      };
+    }
+    lines.push(`Set vGPU heterogeneous mode to ${set === '1' ? 'Enabled' : 'Disabled'} for GPU ${busId(gpu.address)}.`);
+  }
+  if (lines.length === 0) return { status: 3, stdout: '', stderr: 'No GPU supports vGPU heterogeneous mode.\n' };
+  return { status: 0, stdout: `${lines.join('\n')}\n`, stderr: '' };
+}
+
+/** `0000:41:00.0` → `00000000:41:00.0` (nvidia-smi prints a 32-bit domain, upper case). */
+function busId(address: string): string {
+  return `0000${address}`.toUpperCase();
+}
+
+function busIdMatches(address: string, selector: string): boolean {
+  const want = selector.toLowerCase().replace(/^0000(?=[0-9a-f]{4}:)/, '');
+  return address === want || address === `0000:${want}` || busId(address).toLowerCase() === selector.toLowerCase();
 }
 
 /** PFs bound to nvidia, by address. */

@@ -7,15 +7,17 @@
 
 import type { KernelServices, MdevParentHandle, PciFunction } from '../../kernel-api.ts';
 import { fail } from '../../kernfs/errno-error.ts';
-import { NVIDIA_MDEV_DRIVER, nvidiaMdevType } from './classic-mdev.ts';
+import { NVIDIA_MDEV_DRIVER, nvidiaMdevType, typeAt } from './classic-mdev.ts';
 import type { GpuVgpuState } from './gpu-state.ts';
 import { availableOf, releaseVgpu, reserveVgpu } from './gpu-state.ts';
 
 /** Registers a VF as an mdev parent with one vGPU slot. */
 export function registerVfParent(vf: PciFunction, state: GpuVgpuState, kernel: KernelServices): MdevParentHandle {
   let occupant: string | undefined;
-  const models = state.types.map((type) =>
-    nvidiaMdevType(type, () => (occupant === undefined && availableOf(state, type) > 0 ? 1 : 0)),
+  const models = state.types.map((_, i) =>
+    nvidiaMdevType(typeAt(state, i), () =>
+      occupant === undefined && availableOf(state, typeAt(state, i)()) > 0 ? 1 : 0,
+    ),
   );
   return kernel.mdev.registerParent(vf.address, vf.path, {
     mdevDriver: NVIDIA_MDEV_DRIVER,

@@ -11,7 +11,7 @@ import { fail } from '../../kernfs/errno-error.ts';
 import type { Kernfs } from '../../kernfs/tree.ts';
 import { kstrtoul } from '../../kstrto.ts';
 import type { GpuVgpuState } from './gpu-state.ts';
-import { availableOf, releaseVgpu, reserveVgpu } from './gpu-state.ts';
+import { availableOf, placementOf, releaseVgpu, reserveVgpu } from './gpu-state.ts';
 import type { NvidiaVgpuType } from './vgpu-types.ts';
 
 /** Header line of creatable_vgpu_types (vgpu-device-manager test fixtures). */
@@ -72,8 +72,9 @@ export function addVendorVfioFiles(vf: PciFunction, state: GpuVgpuState, kernel:
   };
   // Time-sliced vGPUs are not in a MIG GPU instance.
   whenSet(`${dir}/gpu_instance_id`, () => '-1\n');
-  // Placement in framebuffer units of the type's size, counted from 0.
-  whenSet(`${dir}/placement_id`, (type) => `${placement * (type.framebufferMiB / 1024)}\n`);
+  // Placement in framebuffer units of the type's size, counted from 0; in mixed-size mode the
+  // start of its framebuffer range in GiB (heterogeneous placement).
+  whenSet(`${dir}/placement_id`, (type) => `${placementOf(state, key) ?? placement * (type.framebufferMiB / 1024)}\n`);
   tree.attr(`${dir}/vgpu_params`, {
     mode: 0o644,
     show: () => {

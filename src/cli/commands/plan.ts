@@ -1,0 +1,70 @@
+/** `vgpuctl plan --want …`: will these vGPUs fit on this host (or a fleet), where, and if not, why and what would make room. */
+import { readFile } from 'node:fs/promises';
+import { VgpuctlError } from '../../core/errors.ts';
+import { discover } from '../../discovery/discover.ts';
+import {
+  gpusFromInventory,
+  gpusOfFleet,
+  type PlanResult,
+  parseFleet,
+  parseWants,
+  planPlacement,
+  resolveWants,
+} from '../../planner/index.ts';
+import type { CommandResult } from '../command-result.ts';
+import type { CommandContext } from '../context.ts';
+import { renderPlanResult } from '../render/plan-text.ts';
+import type { CommandModule } from './index.ts';
+
+/** Exit status of `plan` when the request does not fit (the "no capacity" class). */
+export const PLAN_DOES_NOT_FIT = 4;
+
+/** Plans `want` on the host of `context`. */
+export async function planCommand(context: CommandContext, want: string): Promise<CommandResult<PlanResult>> {
+  const wants = resolveWants(parseWants(want));
+  const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: true });
+  return result(planPlacement(gpusFromInventory(inventory, inventory.host.source), wants));
+}
+
+/** Plans `want` across the hosts of a fleet file. */
+export async function planFleetCommand(file: string, want: string): Promise<CommandResult<PlanResult>> {
+  const wants = resolveWants(parseWants(want));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new VgpuctlError(
+      'NOT_FOUND',
+      `Cannot read fleet "${file}": ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      {
+        hint: 'Give a JSON file made of "vgpuctl list --json" outputs',
+        cause: error,
+      },
+    );
+  }
+  return result(planPlacement(gpusOfFleet(parseFleet(text, file)), wants));
+}
+
+function result(plan: PlanResult): CommandResult<PlanResult> {
+  return { data: plan, text: renderPlanResult(plan), exitCode: plan.fits ? 0 : PLAN_DOES_NOT_FIT };
+}
+
+/** Registers `vgpuctl plan`. */
+export const planModule: CommandModule = (program, cli) => {
+  program
+    .command('plan')
+    .description(
+      'plan vGPUs and passthrough GPUs on this host or a fleet: fits or not, where, and what would make room',
+    )
+    .requiredOption(
+      '--want <wants>',
+      'what to place: "T4-1B:10,L40S-4Q:6,passthrough:1" (entry@numa=N prefers a NUMA node)',
+    )
+    .option('--fleet <file>', 'plan across hosts: a JSON array of "vgpuctl list --json" outputs')
+    .action(async (options) => {
+      // Check the request before opening any host.
+      resolveWants(parseWants(options.want));
+      if (options.fleet !== undefined) cli.emit(await planFleetCommand(options.fleet, options.want));
+      else await cli.withHost((context) => planCommand(context, options.want));
+    });
+};
