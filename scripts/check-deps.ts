@@ -21,6 +21,11 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
     packages: ['zod'],
     node: [],
   },
+  model: {
+    layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'model'],
+    packages: ['zod'],
+    node: [],
+  },
   emulator: { layers: ['core', 'formats', 'host', 'emulator'], packages: ['zod'], node: ['*'] },
   cli: {
     layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager', 'emulator', 'cli'],
@@ -40,6 +45,7 @@ const FORBIDDEN_FILES: Record<string, string[]> = {
   ops: ['host/fs-host.ts'],
   store: ['host/fs-host.ts'],
   manager: ['host/fs-host.ts'],
+  model: ['host/fs-host.ts'],
 };
 
 const problems: string[] = [];
