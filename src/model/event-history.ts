@@ -8,8 +8,11 @@ import type { ModelEvent, NumberedEvent } from './events.ts';
 export class EventHistory {
   private readonly events: NumberedEvent[] = [];
   private next = 1;
+  private readonly capacity: number;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
 
   /** Numbers and keeps an event; returns it numbered. */
   push(event: ModelEvent, at: Date): NumberedEvent {

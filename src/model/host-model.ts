@@ -49,8 +49,10 @@ export class HostModel {
   private stops: (() => void)[] = [];
   private stopped = false;
   private readonly now: () => Date;
+  private readonly options: HostModelOptions;
 
-  constructor(private readonly options: HostModelOptions) {
+  constructor(options: HostModelOptions) {
+    this.options = options;
     this.history = new EventHistory(options.historySize ?? 1000);
     this.now = options.now ?? (() => new Date());
   }
