@@ -6,6 +6,6 @@ import { openApiText } from '../src/agent/openapi.ts';
 
 const target = resolve(import.meta.dirname, '..', 'docs', 'openapi.json');
 const agent = await testAgent('lab');
-writeFileSync(target, openApiText(agent.unix as never));
+writeFileSync(target, openApiText(agent.unix));
 await agent.close();
 process.stdout.write(`wrote ${target}\n`);

@@ -2,11 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { OPENAPI_INFO } from './app.ts';
 
-export function openApiDocument(app: OpenAPIHono<never> | OpenAPIHono<{ Variables: never }>): unknown {
-  return (app as OpenAPIHono).getOpenAPI31Document(OPENAPI_INFO);
-}
-
-/** The document as committed: stable key order, two-space indent, final newline. */
-export function openApiText(app: Parameters<typeof openApiDocument>[0]): string {
-  return `${JSON.stringify(openApiDocument(app), null, 2)}\n`;
+/** The document as committed: two-space indent, final newline. */
+export function openApiText(app: Pick<OpenAPIHono, 'getOpenAPI31Document'>): string {
+  return `${JSON.stringify(app.getOpenAPI31Document(OPENAPI_INFO), null, 2)}\n`;
 }
