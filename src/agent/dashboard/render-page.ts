@@ -29,6 +29,7 @@ export function renderPage(input: PageInput): Html {
     <meta name="vgpuctl-csrf" content="${input.csrf ?? ''}" />
     <title>vgpuctl — ${state.inventory.host.source}</title>
     <link rel="stylesheet" href="/dashboard.css" />
+    <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
     <script src="/dashboard.js" defer></script>
   </head>
   <body>

@@ -14,6 +14,9 @@ import type { AgentServices } from '../services.ts';
 
 type Env = { Variables: { principal: Principal } };
 
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect x="1" y="4" width="14" height="8" rx="1" fill="#2f6fcf"/></svg>';
+
 const CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -58,6 +61,10 @@ export function dashboardRoutes(app: OpenAPIHono<Env>, services: AgentServices):
   app.get('/dashboard.js', (c) => {
     c.header('Content-Type', 'text/javascript; charset=utf-8');
     return c.body(CLIENT_SCRIPT);
+  });
+  app.get('/favicon.svg', (c) => {
+    c.header('Content-Type', 'image/svg+xml');
+    return c.body(FAVICON);
   });
   app.get('/dashboard.css', (c) => {
     c.header('Content-Type', 'text/css; charset=utf-8');
