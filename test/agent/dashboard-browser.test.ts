@@ -64,6 +64,12 @@ const card = () => page.locator(`section.gpu[data-gpu="${GPU}"]`);
 const free = async () => Number(await card().locator('tr[data-type="nvidia-222"] td.free').textContent());
 const allocated = async () => Number(await card().locator('.allocated-mib').textContent());
 
+/** Waits until the dashboard shows `want` free nvidia-222 instances on the GPU (updated by its script). */
+const freeBecomes = (want: number) =>
+  page.waitForFunction(
+    `document.querySelector('section.gpu[data-gpu="${GPU}"] tr[data-type="nvidia-222"] td.free')?.textContent === '${want}'`,
+  );
+
 test('loads with the token URL and shows the five GPUs of lab, live', { skip }, async () => {
   await page.goto(`${t.agent.url}/?token=${ADMIN_TOKEN}`);
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
@@ -81,12 +87,7 @@ test('creates a vGPU through the confirmation; the VRAM bar and free count chang
   await page.screenshot({ path: join(artifacts, '2-confirm.png') });
   await page.locator('#confirm-ok').click();
   await dialog.waitFor({ state: 'hidden' });
-  await page.waitForFunction(
-    ([gpu, want]) =>
-      document.querySelector(`section.gpu[data-gpu="${gpu}"] tr[data-type="nvidia-222"] td.free`)?.textContent ===
-      String(want),
-    [GPU, freeBefore - 1] as const,
-  );
+  await freeBecomes(freeBefore - 1);
   assert.ok((await allocated()) > allocatedBefore);
   assert.equal(await card().locator('ul.vgpus li').count(), 1);
   await page.screenshot({ path: join(artifacts, '3-created.png'), fullPage: true });
@@ -98,12 +99,7 @@ test('a change made behind its back arrives over the event stream', { skip }, as
     `/sys/class/mdev_bus/${GPU}/mdev_supported_types/nvidia-222/create`,
     '00000000-0000-4000-8000-0000000000d5',
   );
-  await page.waitForFunction(
-    ([gpu, want]) =>
-      document.querySelector(`section.gpu[data-gpu="${gpu}"] tr[data-type="nvidia-222"] td.free`)?.textContent ===
-      String(want),
-    [GPU, before - 1] as const,
-  );
+  await freeBecomes(before - 1);
   assert.equal(await card().locator('ul.vgpus li').count(), 2);
   await page.screenshot({ path: join(artifacts, '4-external-change.png'), fullPage: true });
 });
