@@ -66,9 +66,9 @@ const allocated = async () => Number(await card().locator('.allocated-mib').text
 
 /** Waits until the dashboard shows `want` free nvidia-222 instances on the GPU (updated by its script). */
 const freeBecomes = (want: number) =>
-  page.waitForFunction(
-    `document.querySelector('section.gpu[data-gpu="${GPU}"] tr[data-type="nvidia-222"] td.free')?.textContent === '${want}'`,
-  );
+  card()
+    .locator('tr[data-type="nvidia-222"] td.free', { hasText: new RegExp(`^${want}$`) })
+    .waitFor();
 
 test('loads with the token URL and shows the five GPUs of lab, live', { skip }, async () => {
   await page.goto(`${t.agent.url}/?token=${ADMIN_TOKEN}`);
