@@ -13,6 +13,8 @@ import { type RunningAgent, startAgent } from '../../agent/start-agent.ts';
 import { VgpuctlError } from '../../core/errors.ts';
 import { serveMount } from '../../emulator/sandbox/serve-mount.ts';
 import { FsHost } from '../../host/fs-host.ts';
+import { isHostError } from '../../host/host-port.ts';
+import { HOST_FILE } from '../../ops/desired/host-file.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import type { CommandModule } from './index.ts';
@@ -28,6 +30,7 @@ export interface ServeOptions {
   tokenFile?: string | undefined;
   mount?: string | undefined;
   poll?: string | undefined;
+  desired?: string | undefined;
 }
 
 /** Where the agent of `context` listens by default. */
@@ -130,6 +133,10 @@ export async function serveCommand(
     ...(listen === undefined ? {} : { listen }),
     ...(tokens === undefined ? {} : { tokens }),
     ...(pollMs === undefined ? {} : { pollMs }),
+    desired:
+      options.desired === undefined
+        ? { source: HOST_FILE, readFile: () => readIfPresent(() => context.host.readText(HOST_FILE)) }
+        : { source: options.desired, readFile: () => readIfPresent(() => readFile(options.desired as string, 'utf8')) },
   });
   const unmount = new AbortController();
   let mounted: Promise<unknown> | undefined;
@@ -163,6 +170,16 @@ export async function serveCommand(
   return { data: { stopped: true }, text: 'vgpuctl agent stopped' };
 }
 
+/** A file's text, or undefined when it does not exist (no desired state). */
+async function readIfPresent(read: () => Promise<string>): Promise<string | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || isHostError(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
 async function groupId(group: string): Promise<number> {
   if (/^\d+$/.test(group)) return Number(group);
   const text = await readFile('/etc/group', 'utf8').catch(() => '');
@@ -186,6 +203,7 @@ export const serveModule: CommandModule = (program, cli) => {
     .option('--listen <host:port>', 'also listen on TCP (bearer tokens; without --token-file, one for this run)')
     .option('--token-file <file>', 'tokens accepted over TCP, mode 0600: lines "admin TOKEN" or "read TOKEN"')
     .option('--mount <dir>', 'with --emulate: also serve the emulated host as a filesystem at DIR')
+    .option('--desired <file>', `desired state to reconcile continuously (default ${HOST_FILE} on the host)`)
     .option('--poll <ms>', 'longest time between two readings of sysfs (default 1000)')
     .action((options) =>
       cli.withHost(async (context) => {
