@@ -104,7 +104,9 @@ export async function serveCommand(
       hint: 'vgpuctl serve --emulate kubevirt-t4 --mount /tmp/host',
     });
   }
-  const pollMs = options.poll === undefined ? undefined : Number(options.poll);
+  // The emulated kernel reports every accepted write, so its poll is only a safety net.
+  const pollMs =
+    options.poll === undefined ? (context.emulator === undefined ? undefined : 30_000) : Number(options.poll);
   if (pollMs !== undefined && !(Number.isInteger(pollMs) && pollMs >= 50)) {
     throw new VgpuctlError(
       'INVALID_ARGUMENT',
@@ -142,7 +144,16 @@ export async function serveCommand(
   let mounted: Promise<unknown> | undefined;
   try {
     if (options.mount !== undefined && context.emulator !== undefined) {
-      mounted = serveMount(context.emulator, options.mount, () => {}, unmount.signal);
+      // Ready once serveMount says it serves; a failure to mount fails the command.
+      let ready: () => void = () => {};
+      const serving = new Promise<void>((resolve) => (ready = resolve));
+      mounted = serveMount(
+        context.emulator,
+        options.mount,
+        (line) => line.startsWith('serving ') && ready(),
+        unmount.signal,
+      );
+      await Promise.race([serving, mounted]);
     }
     const inventory = await listCommand(context);
     const dashboard =
@@ -204,7 +215,10 @@ export const serveModule: CommandModule = (program, cli) => {
     .option('--token-file <file>', 'tokens accepted over TCP, mode 0600: lines "admin TOKEN" or "read TOKEN"')
     .option('--mount <dir>', 'with --emulate: also serve the emulated host as a filesystem at DIR')
     .option('--desired <file>', `desired state to reconcile continuously (default ${HOST_FILE} on the host)`)
-    .option('--poll <ms>', 'longest time between two readings of sysfs (default 1000)')
+    .option(
+      '--poll <ms>',
+      'longest time between two readings of sysfs (default 1000; 30000 with --emulate, whose writes are reported)',
+    )
     .action((options) =>
       cli.withHost(async (context) => {
         const stop = new AbortController();
