@@ -29,7 +29,34 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
     packages: ['zod'],
     node: [],
   },
+  model: {
+    layers: ['core', 'catalog', 'formats', 'host', 'discovery', 'store', 'ops', 'planner', 'model'],
+    packages: ['zod'],
+    node: [],
+  },
   emulator: { layers: ['core', 'catalog', 'formats', 'host', 'emulator'], packages: ['zod'], node: ['*'] },
+  // The agent is an entry point beside cli/: it shares the CLI's use-case functions
+  // (cli/commands/*, which return data and never print) and its context type.
+  agent: {
+    layers: [
+      'core',
+      'catalog',
+      'formats',
+      'host',
+      'discovery',
+      'store',
+      'ops',
+      'planner',
+      'vmconfig',
+      'manager',
+      'model',
+      'emulator',
+      'cli',
+      'agent',
+    ],
+    packages: ['@hono/node-server', '@hono/zod-openapi', 'hono', 'pino', 'prom-client', 'zod'],
+    node: ['*'],
+  },
   cli: {
     layers: [
       'core',
@@ -42,7 +69,9 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
       'planner',
       'vmconfig',
       'manager',
+      'model',
       'emulator',
+      'agent',
       'cli',
     ],
     packages: ['@commander-js/extra-typings', 'commander', 'zod'],
@@ -74,6 +103,7 @@ const FORBIDDEN_FILES: Record<string, string[]> = {
   store: ['host/fs-host.ts'],
   planner: ['host/fs-host.ts'],
   manager: ['host/fs-host.ts'],
+  model: ['host/fs-host.ts'],
 };
 
 const problems: string[] = [];

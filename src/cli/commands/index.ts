@@ -5,6 +5,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
+import { applyModule } from './apply.ts';
 import { bindModule } from './bind.ts';
 import { doctorModule } from './doctor.ts';
 import { groupsModule } from './groups.ts';
@@ -12,6 +13,7 @@ import { overrideModule } from './override.ts';
 import { planModule } from './plan.ts';
 import { profilesModule } from './profiles.ts';
 import { selectModule } from './select.ts';
+import { serveModule } from './serve.ts';
 import { sriovModule } from './sriov.ts';
 import { typesCommandModule } from './types.ts';
 import { vgpuCommandModule } from './vgpu.ts';
@@ -40,4 +42,6 @@ export const COMMAND_MODULES: CommandModule[] = [
   profilesModule,
   planModule,
   overrideModule,
+  serveModule,
+  applyModule,
 ];
