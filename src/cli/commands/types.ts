@@ -1,6 +1,4 @@
 /** `vgpuctl types [GPU]`: every creatable vGPU type, mdev and NVIDIA vendor-VFIO alike. */
-import { Option } from '@commander-js/extra-typings';
-import { VgpuctlError } from '../../core/errors.ts';
 import { discover } from '../../discovery/discover.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
 import { listVgpuTypes, type VgpuType } from '../../ops/vgpu/list-types.ts';
@@ -9,7 +7,6 @@ import { vgpuHosts } from '../../ops/vgpu/vgpu-hosts.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { type MdevctlTypesJson, mdevctlTypesJson, mdevParentsOf, renderVgpuTypes } from '../render/vgpu-types.ts';
-import type { CommandModule } from './index.ts';
 
 /** Filters of `vgpuctl types`. */
 export interface TypesOptions {
@@ -70,39 +67,3 @@ function selectGpus(inventory: Inventory, gpu: string | undefined): Set<string> 
 function ownerOf(inventory: Inventory, parent: string): string {
   return inventory.gpus.find((g) => g.sriov?.vfs.some((vf) => vf.address === parent))?.address ?? parent;
 }
-
-/** Registers `vgpuctl types`. */
-export const typesCommandModule: CommandModule = (program, cli) => {
-  program
-    .command('types')
-    .description('list the vGPU types each GPU offers (mdev and NVIDIA vendor-VFIO), with capacity')
-    .argument('[gpu]', 'a GPU PCI address or mdev parent name (same as --gpu)')
-    .option('--gpu <gpu>', 'only this GPU or mdev parent (PCI address, or a name such as "nvidia")')
-    .option('--name <text>', 'only types whose name or id contains TEXT (case-insensitive)')
-    .option('--available', 'only types with instances available now')
-    .addOption(
-      new Option('--format <format>', 'table, or mdevctl for "mdevctl types --dumpjson" JSON').choices([
-        'table',
-        'mdevctl',
-      ] as const),
-    )
-    .action((gpuArgument, options) =>
-      cli.withHost(async (context) => {
-        if (gpuArgument !== undefined && options.gpu !== undefined && gpuArgument !== options.gpu) {
-          throw new VgpuctlError(
-            'USAGE',
-            `Cannot list vGPU types: GPU given twice ("${gpuArgument}" and --gpu "${options.gpu}")`,
-            {
-              hint: 'Give the GPU once',
-            },
-          );
-        }
-        return typesCommand(context, {
-          gpu: gpuArgument ?? options.gpu,
-          name: options.name,
-          available: options.available,
-          format: options.format,
-        });
-      }),
-    );
-};
