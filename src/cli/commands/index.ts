@@ -14,7 +14,7 @@ import { listModule, showModule } from '../register/inventory.ts';
 import { selectModule } from '../register/select.ts';
 import { sriovModule } from '../register/sriov.ts';
 import { typesCommandModule } from '../register/types.ts';
-import { vgpuCommandModule } from '../register/vgpu.ts';
+import { vgpuCommandModule } from '../register/vgpu/index.ts';
 
 /** What a command module gets from the entry point. */
 export interface CliServices {
