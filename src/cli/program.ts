@@ -16,6 +16,11 @@ const VERSION = '0.1.0';
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let globals: GlobalOptions = {};
   let exitCode = 0;
+  const options = argv.slice(0, endOfOptions(argv));
+  // Usage errors come before the options are parsed: --json anywhere asks for JSON errors.
+  const wantsJson = () => globals.json === true || options.includes('--json');
+  const printError = (error: VgpuctlError) =>
+    process.stderr.write(`${wantsJson() ? JSON.stringify({ error: error.toJSON() }, null, 2) : renderError(error)}\n`);
 
   const emit = (result: CommandResult) => {
     const out = globals.json ? JSON.stringify(result.data, null, 2) : result.text;
@@ -52,7 +57,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .option('--dry-run', 'print the changes a command would make (as shell commands) and make none')
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => {
+        if (!wantsJson()) return write(text);
+        const message = text.trim().replace(/^error: /, '');
+        printError(new VgpuctlError('USAGE', message, { hint: 'Run "vgpuctl --help" or "vgpuctl COMMAND --help"' }));
+      },
+    })
     .hook('preAction', (command) => {
       globals = command.optsWithGlobals();
     });
@@ -68,7 +81,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     });
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    refuseContradictions(options);
+    await program.parseAsync(await emulateValue(argv, program), { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -76,14 +90,71 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return error.exitCode === 0 ? 0 : 2;
     }
     const known = toVgpuctlError(error);
-    process.stderr.write(`${globals.json ? JSON.stringify({ error: known.toJSON() }, null, 2) : renderError(known)}\n`);
+    printError(known);
     if (globals.debug || argv.includes('--debug')) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     return known.exitCode;
   }
 }
 
+/** Index of a `--` that ends the options (arguments after it are a command's, e.g. `emulate run`). */
+function endOfOptions(argv: readonly string[]): number {
+  const at = argv.indexOf('--');
+  return at === -1 ? argv.length : at;
+}
+
+/** `--autoprobe --no-autoprobe`: refused rather than letting the last one win. */
+function refuseContradictions(options: readonly string[]): void {
+  const given = new Set(options.map((o) => o.replace(/=.*$/, '')));
+  for (const option of given) {
+    if (!option.startsWith('--no-')) continue;
+    const positive = `--${option.slice('--no-'.length)}`;
+    if (given.has(positive)) {
+      throw new VgpuctlError('USAGE', `Cannot use ${positive} and ${option} together: they contradict each other`, {
+        hint: 'Give one of them',
+      });
+    }
+  }
+}
+
+/**
+ * `--emulate` takes an optional value, and a parser would take any next word as that value
+ * (`show --emulate 3b:00.0`, `--emulate list`). A next word is its value only when it reads
+ * as a scenario: a TOML file, a built-in name, or a built-in name with parameters
+ * (`big:gpus=2`); otherwise `--emulate` stands alone (the default scenario). `--emulate=X`
+ * is always a value.
+ */
+async function emulateValue(argv: readonly string[], program: Command): Promise<string[]> {
+  const end = endOfOptions(argv);
+  const at = argv.indexOf('--emulate');
+  if (at === -1 || at >= end) return [...argv];
+  const next = argv[at + 1];
+  if (next === undefined || at + 1 >= end || next.startsWith('-')) return [...argv];
+  const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  let scenario = next.endsWith('.toml') || next.includes('/');
+  if (!scenario && !commands.has(next)) {
+    // Loaded only here: a command line without `--emulate WORD` never pays for the scenarios.
+    const { builtinScenarioNames } = await import('../emulator/scenario/load.ts');
+    scenario = builtinScenarioNames().includes(next.split(':')[0] ?? next);
+  }
+  if (scenario) return [...argv];
+  return [...argv.slice(0, at), `--emulate=${DEFAULT_EMULATE}`, ...argv.slice(at + 1)];
+}
+
+/** The scenario a bare `--emulate` means (context.ts's DEFAULT_SCENARIO, kept here to load nothing). */
+const DEFAULT_EMULATE = 'lab';
+
 function toVgpuctlError(error: unknown): VgpuctlError {
   if (isVgpuctlError(error)) return error;
+  const errno = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof errno.code === 'string' && /^E[A-Z]+$/.test(errno.code) && errno.path) {
+    // A system call failed on a path the user chose (a target directory, a state directory):
+    // the user can act on it, so it is a host error with the path and errno, not a bug.
+    const what = error.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? errno.code;
+    return new VgpuctlError('HOST_IO', `Cannot ${errno.syscall ?? 'use'} "${errno.path}": ${errno.code} (${what})`, {
+      hint: 'Check that the path is right, that its parent directories exist and are directories, and that vgpuctl may write there',
+      cause: error,
+    });
+  }
   if (isHostError(error)) {
     return new VgpuctlError(
       'HOST_IO',

@@ -4,12 +4,25 @@
  */
 import { VgpuctlError } from '../../core/errors.ts';
 import type { CommandModule } from '../commands/index.ts';
+import type { GlobalOptions } from '../context.ts';
 
 /** Help of `emulate mount|run --fast-open` (the README explains the trade-off). */
 const FAST_OPEN_HELP =
   "let the kernel open files without asking the server: repeated reads cost no request, and root's wrong-direction opens fail at read/write instead of open";
 
 const emulateCommands = () => import('../commands/emulate.ts');
+
+/**
+ * `mount` and `run` have no plan to show: what they change is up to the client or the
+ * command, so --dry-run is refused rather than ignored.
+ */
+function refuseDryRun(globals: GlobalOptions, action: string, usage: string): void {
+  if (globals.dryRun === true) {
+    throw new VgpuctlError('USAGE', `Cannot ${action} with --dry-run: it has no plan to show`, {
+      hint: `Run it without --dry-run: ${usage}`,
+    });
+  }
+}
 
 /** Registers `vgpuctl emulate` and its subcommands. */
 export const emulateModule: CommandModule = (program, cli) => {
@@ -22,14 +35,20 @@ export const emulateModule: CommandModule = (program, cli) => {
     .command('reset')
     .description('discard the saved changes of an emulated host')
     .argument('[scenario]', 'scenario name or TOML file (default: lab)')
-    .action(async (scenario) => cli.emit(await (await emulateCommands()).resetCommand(scenario, cli.env)));
+    .action(async (scenario) =>
+      cli.emit(await (await emulateCommands()).resetCommand(scenario, cli.env, { dryRun: cli.globals().dryRun })),
+    );
   emulate
     .command('write-tree')
     .description('write an emulated host as a plain directory tree (for --root, lspci)')
     .argument('<dir>', 'target directory')
     .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
     .action(async (dir, options) =>
-      cli.emit(await (await emulateCommands()).writeTreeCommand(dir, options.scenario, cli.env)),
+      cli.emit(
+        await (await emulateCommands()).writeTreeCommand(dir, options.scenario, cli.env, {
+          dryRun: cli.globals().dryRun,
+        }),
+      ),
     );
 
   emulate
@@ -39,6 +58,7 @@ export const emulateModule: CommandModule = (program, cli) => {
     .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
     .option('--fast-open', FAST_OPEN_HELP)
     .action(async (dir, options) => {
+      refuseDryRun(cli.globals(), 'serve an emulated host', 'vgpuctl emulate mount DIR');
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
@@ -65,6 +85,7 @@ export const emulateModule: CommandModule = (program, cli) => {
     .option('--fast-open', FAST_OPEN_HELP)
     .argument('<command...>', 'the command and its arguments (put -- before them)')
     .action(async (command, options) => {
+      refuseDryRun(cli.globals(), 'run a command on an emulated host', 'vgpuctl emulate run -- COMMAND');
       const globalEmulate = cli.globals().emulate;
       const scenario = options.scenario ?? (typeof globalEmulate === 'string' ? globalEmulate : 'lab');
       const { loadScenarioArgument } = await import('../context.ts');

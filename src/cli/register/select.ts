@@ -1,5 +1,6 @@
 /** Command-line syntax of `vgpuctl select`; `../commands/select.ts` is loaded only when it runs. */
 import { Option } from '@commander-js/extra-typings';
+import { VgpuctlError } from '../../core/errors.ts';
 import { GPU_MODES } from '../../manager/modes.ts';
 import type { CommandModule } from '../commands/index.ts';
 import { SELECT_OUTPUTS as OUTPUTS, SOFTWARE_APIS } from '../commands/select-choices.ts';
@@ -44,5 +45,14 @@ export const selectModule: CommandModule = (program, cli) => {
     )
     .option('--vgpu-uuid <uuid>', 'the UUID of the mdev to create; default: a new random one')
     .option('--vm-name <name>', 'the VM name in complete configurations (default vgpuctl-vm)')
-    .action((options) => cli.withHost(async (context) => (await select()).selectCommand(context, options)));
+    .action((options) => {
+      if (cli.globals().json === true && options.output !== 'text' && options.output !== 'json') {
+        throw new VgpuctlError(
+          'USAGE',
+          `Cannot use --json with --output ${options.output}: stdout holds either JSON or the ${options.output} configuration`,
+          { hint: `Drop --json to print the ${options.output} configuration, or use --json alone for the data` },
+        );
+      }
+      return cli.withHost(async (context) => (await select()).selectCommand(context, options));
+    });
 };

@@ -77,7 +77,10 @@ describe('resolveScenario', () => {
       ),
     );
     assert.equal(error.code, 'SCENARIO_INVALID');
-    assert.match(error.message, /^Cannot load scenario "test\.toml": gpus\[0\]\.mdevs\[1\]\.type: type "nvidia-223" \(2048 MiB\)/);
+    assert.match(
+      error.message,
+      /^Cannot load scenario "test\.toml": gpus\[0\]\.mdevs\[1\]\.type: type "nvidia-223" \(2048 MiB\)/,
+    );
   });
 
   test('an unknown name is UNKNOWN_SCENARIO', () => {

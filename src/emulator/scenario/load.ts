@@ -67,7 +67,9 @@ function parseBigParams(name: string, text: string): BigParams {
     throw new VgpuctlError(
       'SCENARIO_INVALID',
       `Cannot load scenario "${name}": ${params.instances} instances do not fit on ${params.gpus} GPUs (at most ${params.gpus * perGpu})`,
-      { hint: `Give gpus=${Math.ceil(params.instances / perGpu)} or more, or instances=${params.gpus * perGpu} or fewer` },
+      {
+        hint: `Give gpus=${Math.ceil(params.instances / perGpu)} or more, or instances=${params.gpus * perGpu} or fewer`,
+      },
     );
   }
   return params;
