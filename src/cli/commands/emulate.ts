@@ -125,8 +125,11 @@ export async function mountCommand(
   const mountpoint = resolve(requirePath('the mount point', dir));
   await context.emulator.holdAsMount(mountpoint);
   const result = await serveMount(context.emulator, mountpoint, log, stop, options);
-  return {
-    data: result,
-    text: `Unmounted ${result.mountpoint} (${result.stoppedBy === 'signal' ? 'stopped' : 'unmounted from outside'}; ${result.requests} request${result.requests === 1 ? '' : 's'} served).`,
-  };
+  return { data: result, text: unmountedText(result) };
+}
+
+/** What `emulate mount` prints when it stops. */
+export function unmountedText(result: ServeResult): string {
+  const how = result.stoppedBy === 'signal' ? 'stopped' : 'unmounted from outside';
+  return `Unmounted ${result.mountpoint} (${how}; ${result.requests} request${result.requests === 1 ? '' : 's'} served).`;
 }
