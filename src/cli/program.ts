@@ -25,6 +25,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const emit = (result: CommandResult) => {
     const out = globals.json ? JSON.stringify(result.data, null, 2) : result.text;
     if (out !== '') process.stdout.write(`${out}\n`);
+    if (!globals.json) for (const note of result.notes ?? []) process.stderr.write(`vgpuctl: note: ${note}\n`);
     exitCode = result.exitCode ?? 0;
   };
   const log = (line: string) => process.stderr.write(`vgpuctl: ${line}\n`);

@@ -26,9 +26,9 @@ import {
   planCreateVgpus,
   resolveCount,
 } from './plan-create.ts';
-import { countedIds, parentName, parseVgpuIds, typeMatches, vgpuIdText } from './resolve.ts';
+import { countedIds, formatMiB, parentName, parseVgpuIds, typeMatches, vgpuIdText } from './resolve.ts';
 import { mdevCreateSteps, vendorCreateSteps } from './steps.ts';
-import { vgpuHosts } from './vgpu-hosts.ts';
+import { liveFramebufferSizes, vgpuHosts } from './vgpu-hosts.ts';
 
 /** What to define. */
 export interface DefineVgpusRequest extends CreateVgpusRequest {
@@ -62,11 +62,15 @@ export function planDefineVgpus(
   const attrs = checkAttrs(request.attrs ?? []);
   if (request.force === true) return planForcedDefine(inventory, definitions, request, start, attrs, options);
 
+  // Without --start, a definition is judged against the other definitions (they start
+  // together at boot); with --start it must also fit beside what runs now.
+  const atBoot = request.startNow !== true;
   const { created } = planCreateVgpus(inventory, request, {
     ...(options.newUuid === undefined ? {} : { newUuid: options.newUuid }),
     definitions,
     verb: 'define',
-    reservations: reservationsOf(inventory, definitions),
+    reservations: reservationsOf(inventory, definitions, { includeRunning: atBoot }),
+    atBoot,
   });
   const steps: Step[] = [];
   const defined: DefinedVgpu[] = [];
@@ -89,7 +93,29 @@ export function planDefineVgpus(
   }
   steps.push(...definitionSteps(defined, attrs), ...starts);
   const verb = request.startNow === true ? 'define and start' : 'define';
-  return { plan: { action: `${verb} ${countedIds(defined.map(idOf))}`, steps }, defined };
+  const notes = atBoot ? cannotStartNow(inventory, defined) : [];
+  return {
+    plan: { action: `${verb} ${countedIds(defined.map(idOf))}`, steps, ...(notes.length > 0 ? { notes } : {}) },
+    defined,
+  };
+}
+
+/** Says when new mdev definitions cannot start beside the vGPUs of another size running now. */
+function cannotStartNow(inventory: Inventory, defined: DefinedVgpu[]): string[] {
+  const notes: string[] = [];
+  for (const host of vgpuHosts(inventory)) {
+    if (!host.nvidia) continue;
+    const mine = defined.filter((d) => d.kind === 'mdev' && host.parents.some((p) => p.name === d.parent));
+    const first = mine[0];
+    if (first === undefined || first.kind !== 'mdev') continue;
+    const size = host.parents.flatMap((p) => p.types).find((t) => t.id === first.type)?.framebufferMiB ?? null;
+    const other = liveFramebufferSizes(host).filter((fb) => size !== null && fb !== size);
+    if (other.length === 0) continue;
+    notes.push(
+      `${host.gpu} runs ${other.map(formatMiB).join(' and ')} vGPUs now: the new definition${mine.length === 1 ? '' : 's'} (${formatMiB(size ?? 0)}) can start once they are removed, or at the next boot ("vgpuctl start --all-auto")`,
+    );
+  }
+  return notes;
 }
 
 /** Plans definitions of running vGPUs, as they run (mdevctl `define -u UUID`). */
@@ -286,10 +312,16 @@ export function planModifyVgpu(
 }
 
 /** Capacity claimed by definitions that are not running: they must still fit when started. */
-export function reservationsOf(inventory: Inventory, definitions: Definitions): Reservations {
+export function reservationsOf(
+  inventory: Inventory,
+  definitions: Definitions,
+  options: { includeRunning?: boolean } = {},
+): Reservations {
   const live = new Set(vgpuHosts(inventory).flatMap((h) => h.live.map((v) => v.id)));
   return {
-    mdev: definitions.mdev.filter((d) => !live.has(d.uuid)).map((d) => ({ parent: d.parent, typeId: d.mdevType })),
+    mdev: definitions.mdev
+      .filter((d) => options.includeRunning === true || !live.has(d.uuid))
+      .map((d) => ({ parent: d.parent, typeId: d.mdevType })),
     vfs: definitions.vendorVfio.map((d) => d.vf),
   };
 }

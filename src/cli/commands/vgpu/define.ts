@@ -34,8 +34,10 @@ export async function defineCommand(
       ? await defineRunningVgpus(deps, { ids, ...(request.start === undefined ? {} : { start: request.start }) })
       : await defineVgpus(deps, { ...request, type }, randomUUID);
   if (!applied.executed) return dryRun(applied);
+  const notes = applied.plan.notes ?? [];
   return {
-    data: { defined: applied.result, attempts: applied.attempts },
+    data: { defined: applied.result, attempts: applied.attempts, ...(notes.length > 0 ? { notes } : {}) },
     text: idLines(applied.result.map((d) => (d.kind === 'mdev' ? d.uuid : d.vf))),
+    notes,
   };
 }

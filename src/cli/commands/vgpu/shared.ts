@@ -31,11 +31,18 @@ export interface DryRun<T> {
   action: string;
   steps: Applied<T>['plan']['steps'];
   planned: T;
+  notes?: string[];
 }
 
 export function dryRun<T>(applied: Applied<T>): CommandResult<DryRun<T>> {
   return {
-    data: { dryRun: true, action: applied.plan.action, steps: applied.plan.steps, planned: applied.result },
+    data: {
+      dryRun: true,
+      action: applied.plan.action,
+      steps: applied.plan.steps,
+      planned: applied.result,
+      ...(applied.plan.notes === undefined ? {} : { notes: applied.plan.notes }),
+    },
     text: renderPlanAsShell(applied.plan),
   };
 }
