@@ -245,6 +245,35 @@ describe('arguments', () => {
     assert.match(JSON.parse(select.stderr).error.message, /Cannot use --json with --output qemu/);
   });
 
+  test('define --force writes a type id, never a name that could not start', async () => {
+    const byName = await cli(
+      '--emulate',
+      'lab',
+      '--dry-run',
+      'define',
+      '--type',
+      'T4-1B',
+      '--gpu',
+      'nvidia',
+      '--force',
+    );
+    assert.equal(byName.status, 0, byName.stderr);
+    assert.match(byName.stdout, /"mdev_type": "nvidia-222"/);
+    const unknown = await cli(
+      '--emulate',
+      'lab',
+      '--dry-run',
+      'define',
+      '--type',
+      'A16-1B',
+      '--gpu',
+      'nvidia',
+      '--force',
+    );
+    assert.equal(unknown.status, 2, unknown.stderr);
+    assert.match(unknown.stderr, /Cannot define vGPUs of type "A16-1B" with --force: it is a type name/);
+  });
+
   test('with --json, usage errors are JSON too', async () => {
     const run = await cli('--json', 'list', '--bogus');
     assert.equal(run.status, 2);

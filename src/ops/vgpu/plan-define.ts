@@ -17,6 +17,7 @@ import { formatMdevctlConfig, isAttrName, type StartMode } from '../../store/mde
 import { checkPathName, mdevDefinitionPath, vendorDefinitionPath } from '../../store/paths.ts';
 import { formatVendorVfioConfig } from '../../store/vendor-vfio-format.ts';
 import { listVgpuTypes } from './list-types.ts';
+import { parseNvidiaTypeName } from './nvidia-type-name.ts';
 import type { Reservations } from './placement.ts';
 import {
   type CreatedMdev,
@@ -381,7 +382,7 @@ function resolveDefinedType(inventory: Inventory, parent: string, query: string,
     .find((p) => p.name === parent);
   const type = info?.types.find((t) => typeMatches({ ...t, nvidiaTypeId: null }, query));
   if (type !== undefined) return type.id;
-  if (force) return checkPathName('mdev type', query.trim());
+  if (force) return forcedTypeId(inventory, query);
   throw new VgpuctlError(
     'VGPU_TYPE_NOT_FOUND',
     info === undefined
@@ -389,6 +390,32 @@ function resolveDefinedType(inventory: Inventory, parent: string, query: string,
       : `Cannot define "${what}": ${parent} offers no type "${query}"`,
     { hint: 'Add --force to define it anyway (for a parent whose types appear later, e.g. after nvidia-vgpud starts)' },
   );
+}
+
+/**
+ * The type id a forced definition writes: mdevctl starts a definition by writing to
+ * `mdev_supported_types/<id>/create`, so a name ("T4-1B") would never start. A name is
+ * resolved through the types other parents offer now, else refused.
+ */
+function forcedTypeId(inventory: Inventory, query: string): string {
+  const text = query.trim();
+  if (/^\d+$/.test(text)) return `nvidia-${text}`;
+  const ids = new Set(
+    vgpuHosts(inventory)
+      .flatMap((h) => h.parents.flatMap((p) => p.types))
+      .filter((t) => typeMatches({ ...t, nvidiaTypeId: null }, text))
+      .map((t) => t.id),
+  );
+  const [only] = ids;
+  if (ids.size === 1 && only !== undefined) return only;
+  if (ids.size > 1 || parseNvidiaTypeName(text) !== undefined || /\s/.test(text)) {
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot define vGPUs of type "${text}" with --force: it is a type name${ids.size > 1 ? ` matching ${[...ids].join(', ')}` : ''}, and a definition needs a type id`,
+      { hint: 'Give the type id, for example --type nvidia-222 ("vgpuctl types" lists them)' },
+    );
+  }
+  return checkPathName('mdev type', text);
 }
 
 function definitionSteps(defined: DefinedVgpu[], attrs: [string, string][]): Step[] {
