@@ -97,7 +97,7 @@ describe('--dry-run changes nothing, on every command that accepts it', () => {
     assert.deepEqual(Object.keys(runs).sort(), leafCommands().sort());
   });
 
-  test('each command shows its plan or refuses, and no file changes', async () => {
+  test('each command shows its plan or refuses, in versioned JSON, and no file changes', async () => {
     const setup = [
       await cli('--emulate', 'lab', 'create', '--type', 'T4-1B', '--uuid', RUNNING),
       await cli('--emulate', 'lab', 'define', '--type', 'T4-1B', '--gpu', '3b:00.0', '--uuid', DEFINED),
@@ -110,13 +110,35 @@ describe('--dry-run changes nothing, on every command that accepts it', () => {
       const resolved = args.map((a) =>
         a === 'TREE' ? join(work.dir, 'tree') : a === 'MOUNT' ? mount : a === 'TOUCHED' ? join(work.dir, 'x') : a,
       );
-      const run = await cli('--emulate', 'lab', '--dry-run', ...resolved);
+      const run = await cli('--emulate', 'lab', '--dry-run', '--json', ...resolved);
       assert.ok(
         run.status === 0 || (run.status === 2 && /with --dry-run/.test(run.stderr)),
         `${name}: exit ${run.status}\n${run.stderr}`,
       );
+      // Every --json output, data or error, carries the vocabulary's version.
+      const body = JSON.parse(run.status === 0 ? run.stdout : run.stderr) as { schemaVersion?: unknown };
+      assert.equal(body.schemaVersion, 1, `${name}: ${run.stdout}${run.stderr}`);
       assert.deepEqual(await snapshot(work.dir), before, `${name} changed files`);
     }
+  });
+});
+
+describe('one JSON vocabulary', () => {
+  test('create, define and vgpus name a vGPU with the same fields', async () => {
+    const env = { VGPUCTL_STATE_DIR: join(work.dir, 'vocabulary') };
+    const created = await runCli(['--emulate', 'lab', '--json', 'create', '--type', 'T4-1B'], env);
+    assert.equal(created.status, 0, created.stderr);
+    const [made] = (JSON.parse(created.stdout) as { created: Record<string, unknown>[] }).created;
+    assert.deepEqual(Object.keys(made ?? {}), ['id', 'mechanism', 'parent', 'type']);
+    const defined = await runCli(['--emulate', 'lab', '--json', 'define', String(made?.id)], env);
+    const [kept] = (JSON.parse(defined.stdout) as { defined: Record<string, unknown>[] }).defined;
+    assert.deepEqual(Object.keys(kept ?? {}), ['id', 'mechanism', 'parent', 'type', 'start', 'definition']);
+    const listed = await runCli(['--emulate', 'lab', '--json', 'vgpus'], env);
+    const list = JSON.parse(listed.stdout) as { schemaVersion: number; items: Record<string, unknown>[] };
+    assert.equal(list.schemaVersion, 1);
+    const entry = list.items.find((e) => e.id === made?.id);
+    assert.ok(entry, listed.stdout);
+    for (const key of Object.keys(kept ?? {})) assert.deepEqual(entry[key], kept?.[key], key);
   });
 });
 

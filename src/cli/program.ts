@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { isVgpuctlError, VgpuctlError } from '../core/errors.ts';
 import { isHostError } from '../host/host-port.ts';
-import type { CommandResult } from './command-result.ts';
+import { type CommandResult, JSON_SCHEMA_VERSION, versionedJson } from './command-result.ts';
 import { COMMAND_MODULES } from './commands/index.ts';
 import type { CommandContext, GlobalOptions } from './context.ts';
 import { renderError } from './render/error-text.ts';
@@ -20,10 +20,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   // Usage errors come before the options are parsed: --json anywhere asks for JSON errors.
   const wantsJson = () => globals.json === true || options.includes('--json');
   const printError = (error: VgpuctlError) =>
-    process.stderr.write(`${wantsJson() ? JSON.stringify({ error: error.toJSON() }, null, 2) : renderError(error)}\n`);
+    process.stderr.write(
+      `${wantsJson() ? JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: error.toJSON() }, null, 2) : renderError(error)}\n`,
+    );
 
   const emit = (result: CommandResult) => {
-    const out = globals.json ? JSON.stringify(result.data, null, 2) : result.text;
+    const out = globals.json ? JSON.stringify(versionedJson(result), null, 2) : result.text;
     if (out !== '') process.stdout.write(`${out}\n`);
     if (!globals.json) for (const note of result.notes ?? []) process.stderr.write(`vgpuctl: note: ${note}\n`);
     exitCode = result.exitCode ?? 0;

@@ -36,7 +36,7 @@ export async function typesCommand(
       .filter((p) => gpus === undefined || gpus.has(p.name) || gpus.has(ownerOf(inventory, p.name)))
       .map((p) => ({ ...p, types: p.types.filter((t) => keep(t.id, t.name, t.availableInstances)) }));
     const json = mdevctlTypesJson(parents);
-    return { data: json, text: JSON.stringify(json, null, 2) };
+    return { data: json, text: JSON.stringify(json, null, 2), foreignJson: true };
   }
 
   const types = listVgpuTypes(inventory).filter(

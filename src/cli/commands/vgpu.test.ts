@@ -184,7 +184,11 @@ describe('vgpuctl types', () => {
   test('filters by GPU, name and availability; --json gives one shape for both mechanisms', async () => {
     const r = await on('lab', '--json', 'types', '3b:00.0', '--name', 't4-2', '--available');
     assert.equal(r.status, 0, r.stderr);
-    const types = JSON.parse(r.stdout) as { id: string; gpu: string; mechanism: string }[];
+    const { schemaVersion, items: types } = JSON.parse(r.stdout) as {
+      schemaVersion: number;
+      items: { id: string; gpu: string; mechanism: string }[];
+    };
+    assert.equal(schemaVersion, 1);
     assert.deepEqual(
       types.map((t) => t.id),
       ['nvidia-223', 'nvidia-224', 'nvidia-226', 'nvidia-231'],
@@ -292,7 +296,7 @@ describe('crash safety', () => {
       const next = await runCli(['--root', tree, 'define', '--type', 'T4-1B', '--count', '1']);
       assert.equal(next.status, 0, next.stderr);
       const listed = await runCli(['--root', tree, '--json', 'vgpus']);
-      const entries = JSON.parse(listed.stdout) as { state: string }[];
+      const entries = (JSON.parse(listed.stdout) as { items: { state: string }[] }).items;
       assert.equal(entries.length, left.length + 1);
       assert.ok(entries.every((e) => e.state === 'stopped'));
     } finally {

@@ -2,9 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { VgpuctlError } from '../../../core/errors.ts';
 import { defineRunningVgpus, defineVgpus } from '../../../ops/vgpu/lifecycle.ts';
-import type { DefineVgpusRequest } from '../../../ops/vgpu/plan-define.ts';
+import type { DefinedVgpu, DefineVgpusRequest } from '../../../ops/vgpu/plan-define.ts';
 import type { CommandResult } from '../../command-result.ts';
 import type { CommandContext } from '../../context.ts';
+import { definedRef } from '../../render/vgpu-json.ts';
 import { dryRun, idLines, vgpuDeps } from './shared.ts';
 
 /** `vgpuctl define`: new vGPUs (with --type) or running ones (by id). */
@@ -33,11 +34,13 @@ export async function defineCommand(
     type === undefined
       ? await defineRunningVgpus(deps, { ids, ...(request.start === undefined ? {} : { start: request.start }) })
       : await defineVgpus(deps, { ...request, type }, randomUUID);
-  if (!applied.executed) return dryRun(applied);
+  const refs = (defined: DefinedVgpu[]) => defined.map(definedRef);
+  if (!applied.executed) return dryRun(applied, refs);
   const notes = applied.plan.notes ?? [];
+  const defined = refs(applied.result);
   return {
-    data: { defined: applied.result, attempts: applied.attempts, ...(notes.length > 0 ? { notes } : {}) },
-    text: idLines(applied.result.map((d) => (d.kind === 'mdev' ? d.uuid : d.vf))),
+    data: { defined, attempts: applied.attempts, ...(notes.length > 0 ? { notes } : {}) },
+    text: idLines(defined.map((d) => d.id)),
     notes,
   };
 }

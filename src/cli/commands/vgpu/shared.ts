@@ -34,13 +34,13 @@ export interface DryRun<T> {
   notes?: string[];
 }
 
-export function dryRun<T>(applied: Applied<T>): CommandResult<DryRun<T>> {
+export function dryRun<T, U = T>(applied: Applied<T>, toJson?: (planned: T) => U): CommandResult<DryRun<U>> {
   return {
     data: {
       dryRun: true,
       action: applied.plan.action,
       steps: applied.plan.steps,
-      planned: applied.result,
+      planned: toJson === undefined ? (applied.result as unknown as U) : toJson(applied.result),
       ...(applied.plan.notes === undefined ? {} : { notes: applied.plan.notes }),
     },
     text: renderPlanAsShell(applied.plan),

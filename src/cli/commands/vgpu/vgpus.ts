@@ -24,7 +24,7 @@ export async function vgpusCommand(
   }
   if (options.format === 'mdevctl') {
     const json = mdevctlListJson(entries, options.defined === true);
-    return { data: json, text: JSON.stringify(json, null, 2) };
+    return { data: json, text: JSON.stringify(json, null, 2), foreignJson: true };
   }
   if (options.defined === true) entries = entries.filter((e) => e.definition !== null);
   return { data: entries, text: renderVgpuList(entries) };
