@@ -2,9 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { VgpuctlError } from '../core/errors.ts';
 import type { PciIds } from '../core/pci-ids.ts';
-import { resolveScenario } from '../emulator/scenario/load.ts';
 import type { Scenario } from '../emulator/scenario/schema.ts';
-import { defaultStateDir, openPersistentEmulator, type PersistentEmulator } from '../emulator/state-store.ts';
+import type { PersistentEmulator } from '../emulator/state-store.ts';
 import { FsHost } from '../host/fs-host.ts';
 import type { HostPort } from '../host/host-port.ts';
 import { loadSystemPciIds } from '../host/pci-ids-file.ts';
@@ -35,6 +34,8 @@ export const DEFAULT_SCENARIO = 'lab';
 
 /** A scenario argument: a built-in name (`lab`, `big:gpus=16`) or a TOML file path. */
 export async function loadScenarioArgument(argument: string): Promise<{ scenario: Scenario; key: string }> {
+  // The emulator loads only for emulated hosts: a real host's commands never parse scenarios.
+  const { resolveScenario } = await import('../emulator/scenario/load.ts');
   if (argument.includes('/') || argument.endsWith('.toml')) {
     let text: string;
     try {
@@ -63,11 +64,13 @@ export async function openContext(options: GlobalOptions, env: NodeJS.ProcessEnv
       });
     }
     const { scenario, key } = await loadScenarioArgument(emulate === true ? DEFAULT_SCENARIO : emulate);
+    const { defaultStateDir, openPersistentEmulator } = await import('../emulator/state-store.ts');
     const emulator = await openPersistentEmulator(scenario, { stateDir: defaultStateDir(env), key });
     return { host: emulator.host, pciIds, emulator, env, dryRun: options.dryRun === true };
   }
   const root = options.root ?? (env.VGPUCTL_ROOT || '/');
-  const host = new FsHost(root);
+  // The CLI serves no FUSE mount of its own while it reads a root: blocking reads are safe.
+  const host = new FsHost(root, { blockingReads: true });
   if (!(await host.exists('/'))) {
     throw new VgpuctlError('ROOT_UNREADABLE', `Cannot read host root "${root}": no such directory`, {
       hint: 'Give --root an existing directory that holds a sys/ tree',

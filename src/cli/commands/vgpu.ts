@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EXIT_CODES, VgpuctlError } from '../../core/errors.ts';
+import { parsePciAddress } from '../../core/pci-address.ts';
 import { renderPlanAsShell } from '../../core/plan.ts';
 import { discover } from '../../discovery/discover.ts';
+import type { Inventory } from '../../discovery/inventory.ts';
 import { type Applied, VGPU_DISCOVERY, type VgpuDeps } from '../../ops/vgpu/apply.ts';
 import { type AutostartReport, startAllAuto } from '../../ops/vgpu/autostart.ts';
 import {
@@ -23,20 +25,52 @@ import type { VgpuEntry } from '../../ops/vgpu/list-vgpus.ts';
 import type { CreatedVgpus, CreateVgpusRequest } from '../../ops/vgpu/plan-create.ts';
 import type { DefineVgpusRequest, ModifyVgpuRequest } from '../../ops/vgpu/plan-define.ts';
 import { definitionId } from '../../ops/vgpu/plan-start.ts';
-import { resolveGpu } from '../../ops/vgpu/resolve.ts';
+import { looksLikePciAddress, resolveGpu } from '../../ops/vgpu/resolve.ts';
 import { vgpuHosts } from '../../ops/vgpu/vgpu-hosts.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { type MdevctlListJson, mdevctlListJson, renderAutostart, renderVgpuList } from '../render/vgpu-list.ts';
 
-/** The ports and policies vGPU operations run with. */
-export function vgpuDeps(context: CommandContext): VgpuDeps {
+/**
+ * The ports and policies vGPU operations run with. With `gpu` (the command's --gpu), discovery
+ * reads only that GPU; when the GPU is not found there, the whole host, so that errors name
+ * every GPU as before.
+ */
+export function vgpuDeps(context: CommandContext, gpu?: string): VgpuDeps {
+  const options = { pciIds: context.pciIds, ...VGPU_DISCOVERY };
   return {
     host: context.host,
-    discover: () => discover(context.host, { pciIds: context.pciIds, ...VGPU_DISCOVERY }),
+    discover: async (scope) => {
+      const target = gpu === undefined ? undefined : scopeName(gpu);
+      if (target !== undefined) {
+        const inventory = await discover(context.host, { ...options, scope: { ...scope, gpus: [target] } });
+        if (holds(inventory, gpu as string)) return inventory;
+      }
+      return discover(context.host, { ...options, ...(scope === undefined ? {} : { scope }) });
+    },
     lock: { pid: process.pid, isAlive: processAlive },
     dryRun: context.dryRun,
   };
+}
+
+/** The name discovery scopes to for a --gpu argument: a full PCI address, or a parent name. */
+function scopeName(gpu: string): string | undefined {
+  const text = gpu.trim();
+  if (!looksLikePciAddress(text)) return text === '' ? undefined : text;
+  try {
+    return parsePciAddress(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function holds(inventory: Inventory, gpu: string): boolean {
+  try {
+    resolveGpu(vgpuHosts(inventory), gpu, 'find the GPU');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function processAlive(pid: number): boolean {
@@ -71,7 +105,7 @@ function idLines(ids: readonly string[]): string {
 
 /** `vgpuctl create`. */
 export async function createCommand(context: CommandContext, request: CreateVgpusRequest): Promise<CommandResult> {
-  const applied = await createVgpus(vgpuDeps(context), request, randomUUID);
+  const applied = await createVgpus(vgpuDeps(context, request.gpu), request, randomUUID);
   if (!applied.executed) return dryRun(applied);
   const ids = (applied.result as CreatedVgpus[number][]).map((c) => (c.kind === 'mdev' ? c.uuid : c.vf));
   return { data: { created: applied.result, attempts: applied.attempts }, text: idLines(ids) };
@@ -97,7 +131,7 @@ export async function vgpusCommand(
   context: CommandContext,
   options: { gpu?: string | undefined; format?: 'table' | 'mdevctl' | undefined; defined?: boolean | undefined },
 ): Promise<CommandResult<VgpuEntry[] | MdevctlListJson>> {
-  const { inventory, entries: all } = await listAllVgpus(vgpuDeps(context));
+  const { inventory, entries: all } = await listAllVgpus(vgpuDeps(context, options.gpu));
   let entries = all;
   if (options.gpu !== undefined) {
     const target = resolveGpu(vgpuHosts(inventory), options.gpu, 'list vGPUs');
@@ -135,7 +169,7 @@ export async function defineCommand(
       hint: 'vgpuctl define --type TYPE [--gpu GPU] [--count N] [--auto], or vgpuctl define UUID to persist a running vGPU',
     });
   }
-  const deps = vgpuDeps(context);
+  const deps = vgpuDeps(context, request.gpu);
   const applied =
     type === undefined
       ? await defineRunningVgpus(deps, { ids, ...(request.start === undefined ? {} : { start: request.start }) })
