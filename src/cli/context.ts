@@ -3,9 +3,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { VgpuctlError } from '../core/errors.ts';
 import type { PciIds } from '../core/pci-ids.ts';
-import { resolveScenario } from '../emulator/scenario/load.ts';
 import type { Scenario } from '../emulator/scenario/schema.ts';
-import { defaultStateDir, openPersistentEmulator, type PersistentEmulator } from '../emulator/state-store.ts';
+import type { PersistentEmulator } from '../emulator/state-store.ts';
 import { FsHost } from '../host/fs-host.ts';
 import type { HostPort } from '../host/host-port.ts';
 import { loadSystemPciIds } from '../host/pci-ids-file.ts';
@@ -70,6 +69,8 @@ export async function loadScenarioArgument(
       hint: 'Give a built-in scenario name (see "vgpuctl emulate scenarios") or a TOML file',
     });
   }
+  // The emulator loads only for emulated hosts: a real host's commands never parse scenarios.
+  const { resolveScenario } = await import('../emulator/scenario/load.ts');
   if (isScenarioFile(argument)) {
     let text: string;
     try {
@@ -98,11 +99,13 @@ export async function openContext(options: GlobalOptions, env: NodeJS.ProcessEnv
       });
     }
     const { scenario, key, resetName } = await loadScenarioArgument(emulate === true ? DEFAULT_SCENARIO : emulate);
+    const { defaultStateDir, openPersistentEmulator } = await import('../emulator/state-store.ts');
     const emulator = await openPersistentEmulator(scenario, { stateDir: defaultStateDir(env), key, resetName });
     return { host: emulator.host, pciIds, emulator, env, dryRun: options.dryRun === true };
   }
   const root = options.root === undefined ? env.VGPUCTL_ROOT || '/' : requirePath('--root', options.root);
-  const host = new FsHost(root);
+  // The CLI serves no FUSE mount of its own while it reads a root: blocking reads are safe.
+  const host = new FsHost(root, { blockingReads: true });
   const kind = await stat(root).then(
     (st) => (st.isDirectory() ? 'directory' : 'other'),
     () => 'missing',

@@ -1,5 +1,4 @@
 /** `vgpuctl types [GPU]`: every creatable vGPU type, mdev and NVIDIA vendor-VFIO alike. */
-import { discover } from '../../discovery/discover.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
 import { listVgpuTypes, type VgpuType } from '../../ops/vgpu/list-types.ts';
 import { resolveGpu } from '../../ops/vgpu/resolve.ts';
@@ -7,6 +6,7 @@ import { vgpuHosts } from '../../ops/vgpu/vgpu-hosts.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { type MdevctlTypesJson, mdevctlTypesJson, mdevParentsOf, renderVgpuTypes } from '../render/vgpu-types.ts';
+import { vgpuDeps } from './vgpu/shared.ts';
 
 /** Filters of `vgpuctl types`. */
 export interface TypesOptions {
@@ -24,7 +24,8 @@ export async function typesCommand(
   context: CommandContext,
   options: TypesOptions,
 ): Promise<CommandResult<VgpuType[] | MdevctlTypesJson>> {
-  const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: false });
+  // Types need the mdev parents and VFs, not PCI details, IOMMU groups or instances' links.
+  const inventory = await vgpuDeps(context, options.gpu).discover();
   const gpus = selectGpus(inventory, options.gpu);
   const name = options.name?.toLowerCase();
   const keep = (id: string, typeName: string | null, available: number | null) =>

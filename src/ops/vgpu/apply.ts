@@ -8,7 +8,7 @@
  */
 import { isVgpuctlError, VgpuctlError } from '../../core/errors.ts';
 import type { Plan } from '../../core/plan.ts';
-import type { DiscoverOptions } from '../../discovery/discover.ts';
+import type { DiscoverOptions, DiscoveryScope } from '../../discovery/discover.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
 import type { HostPort } from '../../host/host-port.ts';
 import { isHostError } from '../../host/host-port.ts';
@@ -32,8 +32,8 @@ export const VGPU_DISCOVERY: Readonly<DiscoverOptions> = {
 /** What vGPU operations need from their caller. */
 export interface VgpuDeps {
   host: HostPort;
-  /** A fresh inventory of the host. */
-  discover: () => Promise<Inventory>;
+  /** A fresh inventory of the host (of the part `scope` names, when it is given and honoured). */
+  discover: (scope?: DiscoveryScope) => Promise<Inventory>;
   /** Who takes the definitions lock. */
   lock: LockOptions;
   /** Plan only: nothing is written, locked or verified. */

@@ -9,7 +9,7 @@ import { dryRun, idLines, vgpuDeps } from './shared.ts';
 
 /** `vgpuctl create`. */
 export async function createCommand(context: CommandContext, request: CreateVgpusRequest): Promise<CommandResult> {
-  const applied = await createVgpus(vgpuDeps(context), request, randomUUID);
+  const applied = await createVgpus(vgpuDeps(context, request.gpu), request, randomUUID);
   const refs = (created: CreatedVgpus) => (created as CreatedVgpus[number][]).map(createdRef);
   if (!applied.executed) return dryRun(applied, refs);
   const created = refs(applied.result);

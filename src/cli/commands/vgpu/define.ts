@@ -29,7 +29,7 @@ export async function defineCommand(
       hint: 'vgpuctl define --type TYPE [--gpu GPU] [--count N] [--auto], or vgpuctl define UUID to persist a running vGPU',
     });
   }
-  const deps = vgpuDeps(context);
+  const deps = vgpuDeps(context, request.gpu);
   const applied =
     type === undefined
       ? await defineRunningVgpus(deps, { ids, ...(request.start === undefined ? {} : { start: request.start }) })

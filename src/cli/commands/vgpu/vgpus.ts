@@ -13,7 +13,7 @@ export async function vgpusCommand(
   context: CommandContext,
   options: { gpu?: string | undefined; format?: 'table' | 'mdevctl' | undefined; defined?: boolean | undefined },
 ): Promise<CommandResult<VgpuEntry[] | MdevctlListJson>> {
-  const { inventory, entries: all } = await listAllVgpus(vgpuDeps(context));
+  const { inventory, entries: all } = await listAllVgpus(vgpuDeps(context, options.gpu));
   let entries = all;
   if (options.gpu !== undefined) {
     const target = resolveGpu(vgpuHosts(inventory), options.gpu, 'list vGPUs');
