@@ -29,6 +29,7 @@ function leafCommands(): string[] {
     emit: () => {},
     globals: () => ({}),
     log: () => {},
+    progress: () => {},
     env: {},
     executable: '',
   };

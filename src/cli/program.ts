@@ -8,6 +8,7 @@ import { isHostError } from '../host/host-port.ts';
 import { type CommandResult, JSON_SCHEMA_VERSION, versionedJson } from './command-result.ts';
 import { COMMAND_MODULES } from './commands/index.ts';
 import type { CommandContext, GlobalOptions } from './context.ts';
+import { progressWanted } from './progress.ts';
 import { renderError } from './render/error-text.ts';
 
 const VERSION = '0.1.0';
@@ -79,6 +80,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       emit,
       globals: () => globals,
       log,
+      progress: (line) => {
+        if (progressWanted(process.stderr.isTTY === true, globals.json === true)) log(line);
+      },
       env,
       executable: new URL('../../bin/vgpuctl', import.meta.url).pathname,
     });

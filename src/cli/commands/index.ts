@@ -29,6 +29,8 @@ export interface CliServices {
   globals(): GlobalOptions;
   /** Writes a diagnostic line to stderr. */
   log(line: string): void;
+  /** Writes a progress line to stderr when progress is wanted (see progress.ts). */
+  progress(line: string): void;
   env: NodeJS.ProcessEnv;
   /** The vgpuctl executable (bin/vgpuctl), to run vgpuctl again inside a sandbox. */
   executable: string;

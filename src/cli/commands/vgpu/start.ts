@@ -6,6 +6,7 @@ import { startVgpus } from '../../../ops/vgpu/lifecycle.ts';
 import { definitionId } from '../../../ops/vgpu/plan-start.ts';
 import type { CommandResult } from '../../command-result.ts';
 import type { CommandContext } from '../../context.ts';
+import { autostartProgress } from '../../progress.ts';
 import { renderAutostart } from '../../render/vgpu-list.ts';
 import { dryRun, vgpuDeps } from './shared.ts';
 
@@ -31,8 +32,15 @@ export async function startCommand(
 export async function startAllAutoCommand(
   context: CommandContext,
   waitSeconds: number,
+  progress: (line: string) => void = () => {},
 ): Promise<CommandResult<AutostartReport>> {
-  const report = await startAllAuto(vgpuDeps(context), { waitSeconds });
+  const report = await startAllAuto(vgpuDeps(context), {
+    waitSeconds,
+    onWait: (wait) => {
+      const line = autostartProgress(wait);
+      if (line !== undefined) progress(line);
+    },
+  });
   const failed = report.outcomes.some((o) => o.status === 'failed');
   const text = renderAutostart(report.outcomes, report.waitedMs);
   return {

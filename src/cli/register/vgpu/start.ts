@@ -23,7 +23,11 @@ export const startModule: CommandModule = (program, cli) => {
               hint: 'vgpuctl start --all-auto --wait 120',
             });
           }
-          return (await start()).startAllAutoCommand(context, wholeNumber('--wait', options.wait, 0) ?? 0);
+          return (await start()).startAllAutoCommand(
+            context,
+            wholeNumber('--wait', options.wait, 0) ?? 0,
+            cli.progress,
+          );
         }
         if (options.wait !== undefined) {
           throw new VgpuctlError('USAGE', 'Cannot use --wait without --all-auto', {
