@@ -178,6 +178,10 @@ describe('paths', () => {
     const under = await cli('emulate', 'write-tree', join(file, 'tree'));
     assert.equal(under.status, 2, under.stderr);
     assert.match(under.stderr, /state-file\/tree": ENOTDIR/);
+    // sysfs refuses new directories (EPERM, or ENOENT where it is not mounted): a host error.
+    const sys = await cli('emulate', 'write-tree', '/sys/vgpuctl-new-user-test');
+    assert.equal(sys.status, 5, sys.stderr);
+    assert.match(sys.stderr, /^error: Cannot mkdir "\/sys\/vgpuctl-new-user-test\/?": E[A-Z]+ \(/);
   });
 
   test('--root naming a file says it is not a directory', async () => {
