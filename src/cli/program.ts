@@ -9,8 +9,7 @@ import type { CommandResult } from './command-result.ts';
 import { COMMAND_MODULES } from './commands/index.ts';
 import type { CommandContext, GlobalOptions } from './context.ts';
 import { renderError } from './render/error-text.ts';
-
-const VERSION = '0.1.0';
+import { VERSION } from './version.ts';
 
 /** Runs vgpuctl with `argv` (without node and script); resolves to the exit status. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
