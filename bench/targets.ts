@@ -19,7 +19,7 @@
  * without them. Runs are medians; on a shared machine, compare ratios, not milliseconds.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { selectCommand } from '../src/cli/commands/select.ts';
@@ -204,13 +204,11 @@ function gpuAddresses(): string[] {
 }
 
 function listingAndSingleRows(work: string): Row[] {
-  const tree = join(work, 'tree');
-  execFileSync(NODE, [BIN, 'emulate', 'write-tree', tree, '--scenario', SCENARIO], {
-    env: cliEnv({ VGPUCTL_STATE_DIR: join(work, 'state-tree') }),
-    stdio: 'ignore',
-  });
-  mkdirSync(join(tree, 'etc/mdevctl.d/scripts.d/callouts'), { recursive: true });
-  mkdirSync(join(tree, 'etc/mdevctl.d/scripts.d/notifiers'), { recursive: true });
+  // The tmpfs copy is written inside the sandbox (its /dev/shm is a private tmpfs), from the
+  // scenario with a state directory of its own: the sandbox's server holds the main one.
+  const tree = '/dev/shm/vgpuctl-targets-tree';
+  const writeTree = `VGPUCTL_STATE_DIR=/dev/shm/vgpuctl-targets-state ${NODE} ${BIN} emulate write-tree ${tree} --scenario ${SCENARIO} > /dev/null
+mkdir -p ${tree}/etc/mdevctl.d/scripts.d/callouts ${tree}/etc/mdevctl.d/scripts.d/notifiers`;
   const vg = `${NODE} ${BIN}`;
   const gpus = gpuAddresses();
   const tmpfsMdevctl = (verbs: string) =>
@@ -241,7 +239,7 @@ t m-remove mdevctl stop -u $u
 c m-define mdevctl define -p ${theirs} -t nvidia-222; u=$out
 t m-start mdevctl start -u $u`;
   });
-  const m = inSandbox(work, 'listing', `${TIMER}\n${rounds.join('\n')}`);
+  const m = inSandbox(work, 'listing', `${TIMER}\n${writeTree}\n${rounds.join('\n')}`);
   const get = (label: string) => m[label] ?? Number.NaN;
   const node0 = get('node0');
   // The tmpfs mdevctl rows pay for unshare and two bind mounts; subtract that namespace's cost.

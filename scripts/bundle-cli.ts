@@ -6,10 +6,31 @@
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = resolve(ROOT, 'dist', 'cli');
+
+/**
+ * commander requires node:child_process at load, for executable subcommands vgpuctl does not
+ * use; loading it (and node:net under it) is a large part of startup. The bundle gives
+ * commander a stand-in that loads the module on first use instead.
+ */
+const lazyChildProcess: Plugin = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${'node_modules'}/commander/`)
+        ? { path: 'lazy-child-process', namespace: 'vgpuctl' }
+        : undefined,
+    );
+    b.onLoad({ filter: /^lazy-child-process$/, namespace: 'vgpuctl' }, () => ({
+      contents:
+        "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
 
 await rm(OUT, { recursive: true, force: true });
 await build({
@@ -26,6 +47,7 @@ await build({
   banner: {
     js: "import { createRequire as __vgpuctlRequire } from 'node:module';\nconst require = __vgpuctlRequire(import.meta.url);",
   },
+  plugins: [lazyChildProcess],
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -10,8 +10,7 @@ import { COMMAND_MODULES } from './commands/index.ts';
 import type { CommandContext, GlobalOptions } from './context.ts';
 import { progressWanted } from './progress.ts';
 import { renderError } from './render/error-text.ts';
-
-const VERSION = '0.1.0';
+import { VERSION } from './version.ts';
 
 /** Runs vgpuctl with `argv` (without node and script); resolves to the exit status. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

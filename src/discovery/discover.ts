@@ -39,6 +39,12 @@ export interface DiscoverOptions {
    * (default true). Without them a GPU's bootVga is false, numaNode and link null, bars empty.
    */
   pciDetails?: boolean;
+  /**
+   * Whether to read PCI functions that are not display controllers (bridges, audio, NICs)
+   * beyond their vendor, device and class (default true). vGPU planning and listing need
+   * only GPUs and their VFs; without it the other functions have no driver, group or names.
+   */
+  otherFunctions?: boolean;
   /** What to read: every GPU and type (default), or only what one command needs. */
   scope?: DiscoveryScope;
 }
@@ -92,7 +98,10 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
   const functions = new Map<string, PciFunctionFacts>();
   await Promise.all(
     addresses.map(async (address) => {
-      const facts = await readPciFunction(sysfs, address, { details: options.pciDetails ?? true });
+      const facts = await readPciFunction(sysfs, address, {
+        details: options.pciDetails ?? true,
+        displayOnly: options.otherFunctions === false,
+      });
       if (facts !== null) functions.set(address, facts);
     }),
   );

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import {
+  accessSync,
   constants,
   promises as fs,
   lstatSync,
@@ -13,6 +13,24 @@ import { posix } from 'node:path';
 import { errnoFromNodeCode } from './errno.ts';
 import type { ExecResult, HostPort, HostStat } from './host-port.ts';
 import { HostError } from './host-port.ts';
+
+/** Whether `file` names an executable file, directly (with a slash) or in a $PATH directory. */
+function onPath(file: string): boolean {
+  const candidates = file.includes('/')
+    ? [file]
+    : (process.env.PATH ?? '/usr/bin:/bin')
+        .split(':')
+        .filter((dir) => dir !== '')
+        .map((dir) => `${dir}/${file}`);
+  return candidates.some((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
 
 /**
  * The real filesystem below a root directory (`--root`, `VGPUCTL_ROOT`), like mdevctl's
@@ -149,6 +167,10 @@ export class FsHost implements HostPort {
 
   async exec(file: string, args: readonly string[]): Promise<ExecResult> {
     if (this.root !== '/') throw new HostError('exec', file, 'ENOENT');
+    // A tool that is not installed fails here, without loading child_process (and the
+    // networking modules under it) into every command that asks for an optional tool.
+    if (!onPath(file)) throw new HostError('exec', file, 'ENOENT');
+    const { execFile } = await import('node:child_process');
     return new Promise((resolve, reject) => {
       execFile(file, [...args], { timeout: 30_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
         const code = (error as NodeJS.ErrnoException | null)?.code;

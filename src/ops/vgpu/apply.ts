@@ -19,14 +19,16 @@ import { type ExecutionReport, executePlan } from '../execute-plan.ts';
 /**
  * What vGPU planning needs discovery to read: types, counts and live instances' ids — not
  * each instance's driver and IOMMU-group links, the host's IOMMU-group walk, /proc's device
- * users, or PCI functions' link, BARs, NUMA node and boot_vga, which no vGPU planner or
- * listing uses (thousands of reads on a large host).
+ * users, PCI functions' link, BARs, NUMA node and boot_vga, or anything of the functions
+ * that are not GPUs but their class, which no vGPU planner or listing uses (thousands of
+ * reads on a large host).
  */
 export const VGPU_DISCOVERY: Readonly<DiscoverOptions> = {
   deviceUsers: false,
   iommuGroups: false,
   instances: 'ids',
   pciDetails: false,
+  otherFunctions: false,
 };
 
 /** What vGPU operations need from their caller. */

@@ -2,7 +2,7 @@
 import { removeVgpus } from '../../../ops/vgpu/lifecycle.ts';
 import type { CommandResult } from '../../command-result.ts';
 import type { CommandContext } from '../../context.ts';
-import { dryRun, vgpuDeps } from './shared.ts';
+import { dryRun, parentsOf, vgpuDeps } from './shared.ts';
 
 /** `vgpuctl remove` and `vgpuctl stop`. */
 export async function removeCommand(
@@ -10,7 +10,7 @@ export async function removeCommand(
   ids: string[],
   verb: 'remove' | 'stop',
 ): Promise<CommandResult> {
-  const applied = await removeVgpus(vgpuDeps(context), ids, verb);
+  const applied = await removeVgpus(vgpuDeps(context, await parentsOf(context.host, ids)), ids, verb);
   if (!applied.executed) return dryRun(applied);
   const past = verb === 'remove' ? 'Removed' : 'Stopped';
   return {

@@ -2,8 +2,10 @@
 
 import { parsePciAddress } from '../../../core/pci-address.ts';
 import { renderPlanAsShell } from '../../../core/plan.ts';
+import { isUuid } from '../../../core/uuid.ts';
 import { discover } from '../../../discovery/discover.ts';
 import type { Inventory } from '../../../discovery/inventory.ts';
+import type { HostPort } from '../../../host/host-port.ts';
 import { type Applied, VGPU_DISCOVERY, type VgpuDeps } from '../../../ops/vgpu/apply.ts';
 import { looksLikePciAddress, resolveGpu } from '../../../ops/vgpu/resolve.ts';
 import { vgpuHosts } from '../../../ops/vgpu/vgpu-hosts.ts';
@@ -15,21 +17,56 @@ import type { CommandContext } from '../../context.ts';
  * reads only that GPU; when the GPU is not found there, the whole host, so that errors name
  * every GPU as before.
  */
-export function vgpuDeps(context: CommandContext, gpu?: string): VgpuDeps {
+export function vgpuDeps(context: CommandContext, gpu?: string | readonly string[]): VgpuDeps {
   const options = { pciIds: context.pciIds, ...VGPU_DISCOVERY };
+  const wanted = gpu === undefined ? [] : typeof gpu === 'string' ? [gpu] : gpu;
   return {
     host: context.host,
     discover: async (scope) => {
-      const target = gpu === undefined ? undefined : scopeName(gpu);
-      if (target !== undefined) {
-        const inventory = await discover(context.host, { ...options, scope: { ...scope, gpus: [target] } });
-        if (holds(inventory, gpu as string)) return inventory;
+      const targets = wanted.map(scopeName);
+      if (targets.length > 0 && targets.every((t) => t !== undefined)) {
+        const inventory = await discover(context.host, { ...options, scope: { ...scope, gpus: targets } });
+        if (wanted.every((g) => holds(inventory, g))) return inventory;
       }
       return discover(context.host, { ...options, ...(scope === undefined ? {} : { scope }) });
     },
     lock: { pid: process.pid, isAlive: processAlive },
     dryRun: context.dryRun,
   };
+}
+
+/**
+ * The mdev parents (or VFs) that vGPU ids live on, found as mdevctl finds them: a running
+ * mdev's device link, else the directory of its definition. Undefined when one is not found
+ * (discovery then reads the whole host, and the error names what exists).
+ */
+export async function parentsOf(host: HostPort, ids: readonly string[]): Promise<string[] | undefined> {
+  const parents = new Set<string>();
+  let definitionDirs: string[] | undefined;
+  for (const id of ids) {
+    const text = id.trim();
+    if (looksLikePciAddress(text)) {
+      parents.add(text);
+      continue;
+    }
+    const uuid = text.toLowerCase();
+    if (!isUuid(uuid)) return undefined;
+    const running = await host.realpath(`/sys/bus/mdev/devices/${uuid}`).catch(() => undefined);
+    const parent = running?.split('/').at(-2);
+    if (parent !== undefined) {
+      parents.add(parent);
+      continue;
+    }
+    definitionDirs ??= await host.list('/etc/mdevctl.d').catch((): string[] => []);
+    const dirs = definitionDirs;
+    const found = await Promise.all(
+      dirs.map(async (dir) => ((await host.exists(`/etc/mdevctl.d/${dir}/${uuid}`)) ? dir : undefined)),
+    );
+    const defined = found.filter((dir): dir is string => dir !== undefined);
+    if (defined.length === 0) return undefined;
+    for (const dir of defined) parents.add(dir);
+  }
+  return [...parents];
 }
 
 /** The name discovery scopes to for a --gpu argument: a full PCI address, or a parent name. */

@@ -8,7 +8,7 @@ import type { CommandResult } from '../../command-result.ts';
 import type { CommandContext } from '../../context.ts';
 import { autostartProgress } from '../../progress.ts';
 import { renderAutostart } from '../../render/vgpu-list.ts';
-import { dryRun, vgpuDeps } from './shared.ts';
+import { dryRun, parentsOf, vgpuDeps } from './shared.ts';
 
 /** `vgpuctl start ID...`. */
 export async function startCommand(
@@ -16,7 +16,7 @@ export async function startCommand(
   ids: string[],
   gpu: string | undefined,
 ): Promise<CommandResult> {
-  const applied = await startVgpus(vgpuDeps(context), { ids, gpu });
+  const applied = await startVgpus(vgpuDeps(context, gpu ?? (await parentsOf(context.host, ids))), { ids, gpu });
   if (!applied.executed) return dryRun(applied);
   const lines = [
     ...applied.result.started.map((d) => `Started vGPU ${definitionId(d)}`),
