@@ -62,6 +62,7 @@ export class FsHost implements HostPort {
   }
 
   async readText(path: string): Promise<string> {
+    if (this.#blocking) return this.now('read', path, () => readFileSync(this.map(path), 'utf8'));
     return (await this.read(path)).toString('utf8');
   }
 
