@@ -21,7 +21,7 @@ export async function benchDiscovery(): Promise<void> {
   const rows: string[][] = [];
   let base: { mem: number; fs: number; proc: number } | undefined;
   for (const instances of SIZES) {
-    const name = `big:gpus=8,instances=${instances}`;
+    const name = `big:instances=${instances}`;
     const scenario = resolveScenario({ name });
     const bootStart = performance.now();
     const kernel = EmulatedKernel.boot(scenario);

@@ -7,9 +7,11 @@ import { benchDiscovery } from './discovery.ts';
 import { benchFuse } from './fuse.ts';
 import { benchMdevctlOnEmulator } from './mdevctl-on-emulator.ts';
 import { benchPlanner } from './planner.ts';
+import { benchTargets } from './targets.ts';
 import { benchVgpuVsMdevctl } from './vgpu-vs-mdevctl.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
+  targets: benchTargets,
   agent: benchAgent,
   discovery: benchDiscovery,
   fuse: benchFuse,

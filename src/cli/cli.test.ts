@@ -58,7 +58,7 @@ describe('bad input gives one clear error line, a hint and a fixed exit status',
   const cases: [string, string[], number, RegExp][] = [
     [
       'an unknown scenario',
-      ['list', '--emulate', 'nope'],
+      ['list', '--emulate=nope'],
       3,
       /^error: Cannot load scenario "nope": no built-in scenario of that name/,
     ],

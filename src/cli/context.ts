@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { VgpuctlError } from '../core/errors.ts';
 import type { PciIds } from '../core/pci-ids.ts';
-import { resolveScenario } from '../emulator/scenario/load.ts';
 import type { Scenario } from '../emulator/scenario/schema.ts';
-import { defaultStateDir, openPersistentEmulator, type PersistentEmulator } from '../emulator/state-store.ts';
+import type { PersistentEmulator } from '../emulator/state-store.ts';
 import { FsHost } from '../host/fs-host.ts';
 import type { HostPort } from '../host/host-port.ts';
 import { loadSystemPciIds } from '../host/pci-ids-file.ts';
@@ -33,9 +33,45 @@ export interface CommandContext {
 
 export const DEFAULT_SCENARIO = 'lab';
 
+/** Does a scenario argument name a TOML file (rather than a built-in scenario)? */
+export function isScenarioFile(argument: string): boolean {
+  return argument.includes('/') || argument.endsWith('.toml');
+}
+
+/**
+ * The state key of a scenario argument: a built-in name as given, a file by its resolved
+ * path (two files of one base name in different directories keep separate state). Needs no
+ * readable file, so `emulate reset FILE` works after the file is broken or gone.
+ */
+export function scenarioKey(argument: string): string {
+  if (!isScenarioFile(argument)) return argument;
+  const path = resolve(argument);
+  const hash = createHash('sha256').update(path).digest('hex').slice(0, 12);
+  return `file-${basename(path, '.toml')}-${hash}`;
+}
+
+/** Refuses an empty path argument, which would silently mean the current directory. */
+export function requirePath(what: string, path: string): string {
+  if (path.trim() === '') {
+    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot use ${what} "${path}": the path is empty`, {
+      hint: 'Give a directory, for example /tmp/lab',
+    });
+  }
+  return path;
+}
+
 /** A scenario argument: a built-in name (`lab`, `big:gpus=16`) or a TOML file path. */
-export async function loadScenarioArgument(argument: string): Promise<{ scenario: Scenario; key: string }> {
-  if (argument.includes('/') || argument.endsWith('.toml')) {
+export async function loadScenarioArgument(
+  argument: string,
+): Promise<{ scenario: Scenario; key: string; resetName: string }> {
+  if (argument.trim() === '') {
+    throw new VgpuctlError('UNKNOWN_SCENARIO', 'Cannot load scenario "": the name is empty', {
+      hint: 'Give a built-in scenario name (see "vgpuctl emulate scenarios") or a TOML file',
+    });
+  }
+  // The emulator loads only for emulated hosts: a real host's commands never parse scenarios.
+  const { resolveScenario } = await import('../emulator/scenario/load.ts');
+  if (isScenarioFile(argument)) {
     let text: string;
     try {
       text = await readFile(argument, 'utf8');
@@ -47,9 +83,9 @@ export async function loadScenarioArgument(argument: string): Promise<{ scenario
       );
     }
     const scenario = resolveScenario({ tomlText: text, source: argument });
-    return { scenario, key: `file-${basename(argument, '.toml')}-${scenario.name}` };
+    return { scenario, key: scenarioKey(argument), resetName: resolve(argument) };
   }
-  return { scenario: resolveScenario({ name: argument }), key: argument };
+  return { scenario: resolveScenario({ name: argument }), key: argument, resetName: argument };
 }
 
 /** Opens the host named by the global options: `--emulate`, else `--root`/VGPUCTL_ROOT, else `/`. */
@@ -62,16 +98,24 @@ export async function openContext(options: GlobalOptions, env: NodeJS.ProcessEnv
         hint: 'Use --emulate to inspect an emulated host, or --root for a directory tree',
       });
     }
-    const { scenario, key } = await loadScenarioArgument(emulate === true ? DEFAULT_SCENARIO : emulate);
-    const emulator = await openPersistentEmulator(scenario, { stateDir: defaultStateDir(env), key });
+    const { scenario, key, resetName } = await loadScenarioArgument(emulate === true ? DEFAULT_SCENARIO : emulate);
+    const { defaultStateDir, openPersistentEmulator } = await import('../emulator/state-store.ts');
+    const emulator = await openPersistentEmulator(scenario, { stateDir: defaultStateDir(env), key, resetName });
     return { host: emulator.host, pciIds, emulator, env, dryRun: options.dryRun === true };
   }
-  const root = options.root ?? (env.VGPUCTL_ROOT || '/');
-  const host = new FsHost(root);
-  if (!(await host.exists('/'))) {
-    throw new VgpuctlError('ROOT_UNREADABLE', `Cannot read host root "${root}": no such directory`, {
-      hint: 'Give --root an existing directory that holds a sys/ tree',
-    });
+  const root = options.root === undefined ? env.VGPUCTL_ROOT || '/' : requirePath('--root', options.root);
+  // The CLI serves no FUSE mount of its own while it reads a root: blocking reads are safe.
+  const host = new FsHost(root, { blockingReads: true });
+  const kind = await stat(root).then(
+    (st) => (st.isDirectory() ? 'directory' : 'other'),
+    () => 'missing',
+  );
+  if (kind !== 'directory') {
+    throw new VgpuctlError(
+      'ROOT_UNREADABLE',
+      `Cannot read host root "${root}": ${kind === 'missing' ? 'no such directory' : 'not a directory'}`,
+      { hint: 'Give --root an existing directory that holds a sys/ tree' },
+    );
   }
   return { host, pciIds, emulator: undefined, env, dryRun: options.dryRun === true };
 }

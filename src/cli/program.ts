@@ -4,35 +4,40 @@
  */
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { isVgpuctlError, VgpuctlError } from '../core/errors.ts';
-import { runInsideNamespace } from '../emulator/sandbox/inside-namespace.ts';
-import { runInNewNamespace } from '../emulator/sandbox/run-sandboxed.ts';
 import { isHostError } from '../host/host-port.ts';
-import type { CommandResult } from './command-result.ts';
-import { mountCommand, resetCommand, scenariosCommand, writeTreeCommand } from './commands/emulate.ts';
+import { type CommandResult, JSON_SCHEMA_VERSION, versionedJson } from './command-result.ts';
 import { COMMAND_MODULES } from './commands/index.ts';
-import { listCommand } from './commands/list.ts';
-import { showCommand } from './commands/show.ts';
-import { type CommandContext, finish, type GlobalOptions, loadScenarioArgument, openContext } from './context.ts';
+import type { CommandContext, GlobalOptions } from './context.ts';
+import { progressWanted } from './progress.ts';
 import { renderError } from './render/error-text.ts';
-
-/** Help of `emulate mount|run --fast-open` (the README explains the trade-off). */
-const FAST_OPEN_HELP =
-  "let the kernel open files without asking the server: repeated reads cost no request, and root's wrong-direction opens fail at read/write instead of open";
-
-const VERSION = '0.1.0';
+import { VERSION } from './version.ts';
 
 /** Runs vgpuctl with `argv` (without node and script); resolves to the exit status. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let globals: GlobalOptions = {};
   let exitCode = 0;
+  const options = argv.slice(0, endOfOptions(argv));
+  // Usage errors come before the options are parsed: --json anywhere asks for JSON errors.
+  const wantsJson = () => globals.json === true || options.includes('--json');
+  const printError = (error: VgpuctlError) =>
+    process.stderr.write(
+      `${wantsJson() ? JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: error.toJSON() }, null, 2) : renderError(error)}\n`,
+    );
 
   const emit = (result: CommandResult) => {
-    const out = globals.json ? JSON.stringify(result.data, null, 2) : result.text;
+    const out = globals.json ? JSON.stringify(versionedJson(result), null, 2) : result.text;
     if (out !== '') process.stdout.write(`${out}\n`);
+    if (!globals.json) for (const note of result.notes ?? []) process.stderr.write(`vgpuctl: note: ${note}\n`);
     exitCode = result.exitCode ?? 0;
   };
   const log = (line: string) => process.stderr.write(`vgpuctl: ${line}\n`);
-  const withHost = async (run: (context: CommandContext) => Promise<CommandResult>) => {
+  const withHost = async (
+    run: (context: CommandContext) => Promise<CommandResult>,
+    overrides: Partial<GlobalOptions> = {},
+  ) => {
+    globals = { ...globals, ...overrides };
+    // Loaded here, not at the top: --help, --version and usage errors need no host.
+    const { finish, openContext } = await import('./context.ts');
     const context = await openContext(globals, env);
     let ok = false;
     try {
@@ -55,113 +60,35 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .option('--dry-run', 'print the changes a command would make (as shell commands) and make none')
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => {
+        if (!wantsJson()) return write(text);
+        const message = text.trim().replace(/^error: /, '');
+        printError(new VgpuctlError('USAGE', message, { hint: 'Run "vgpuctl --help" or "vgpuctl COMMAND --help"' }));
+      },
+    })
     .hook('preAction', (command) => {
       globals = command.optsWithGlobals();
     });
 
-  program
-    .command('list')
-    .description('list every GPU with its driver, VRAM, IOMMU group and virtualization modes')
-    .action(() => withHost((context) => listCommand(context)));
-
-  program
-    .command('show')
-    .description('show everything about one GPU (or an mdev parent such as "nvidia")')
-    .argument('<address>', 'PCI address (0000:3b:00.0 or 3b:00.0) or mdev parent name')
-    .action((address) => withHost((context) => showCommand(context, address)));
-
-  const emulate = program.command('emulate').description('work with emulated GPU hosts');
-  emulate
-    .command('scenarios')
-    .description('list the built-in scenarios')
-    .action(() => emit(scenariosCommand()));
-  emulate
-    .command('reset')
-    .description('discard the saved changes of an emulated host')
-    .argument('[scenario]', 'scenario name or TOML file (default: lab)')
-    .action(async (scenario) => emit(await resetCommand(scenario, env)));
-  emulate
-    .command('write-tree')
-    .description('write an emulated host as a plain directory tree (for --root, lspci)')
-    .argument('<dir>', 'target directory')
-    .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
-    .action(async (dir, options) => emit(await writeTreeCommand(dir, options.scenario, env)));
-
-  emulate
-    .command('mount')
-    .description('serve an emulated host as a real filesystem at DIR until interrupted (needs root and /dev/fuse)')
-    .argument('<dir>', 'mount point (an existing directory)')
-    .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
-    .option('--fast-open', FAST_OPEN_HELP)
-    .action(async (dir, options) => {
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        globals = { ...globals, emulate: options.scenario ?? globals.emulate ?? true };
-        await withHost(async (context) =>
-          mountCommand(context, dir, log, stop.signal, { fastOpen: options.fastOpen === true }),
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+  for (const register of COMMAND_MODULES)
+    register(program, {
+      withHost,
+      emit,
+      globals: () => globals,
+      log,
+      progress: (line) => {
+        if (progressWanted(process.stderr.isTTY === true, globals.json === true)) log(line);
+      },
+      env,
+      executable: new URL('../../bin/vgpuctl', import.meta.url).pathname,
     });
-  emulate
-    .command('run')
-    .description(
-      'run a command in a private mount namespace where /sys, /dev/vfio and /etc/mdevctl.d show an emulated host',
-    )
-    .option('--scenario <scenario>', 'scenario name or TOML file (default: lab)')
-    .option('--fast-open', FAST_OPEN_HELP)
-    .argument('<command...>', 'the command and its arguments (put -- before them)')
-    .action(async (command, options) => {
-      const scenario = options.scenario ?? (typeof globals.emulate === 'string' ? globals.emulate : 'lab');
-      await loadScenarioArgument(scenario); // fail here, with a clear message, before any namespace exists
-      const status = await runInNewNamespace(
-        { execPath: process.execPath, prefix: [new URL('../../bin/vgpuctl', import.meta.url).pathname] },
-        (work) => [
-          'emulate',
-          '__sandbox',
-          '--work',
-          work,
-          '--scenario',
-          scenario,
-          ...(options.fastOpen === true ? ['--fast-open'] : []),
-          '--',
-          ...command,
-        ],
-        env,
-      );
-      emit({ data: { status }, text: '', exitCode: status });
-    });
-  emulate
-    .command('__sandbox', { hidden: true })
-    .requiredOption('--work <dir>')
-    .requiredOption('--scenario <scenario>')
-    .option('--fast-open')
-    .argument('<command...>')
-    .action(async (command, options) => {
-      globals = { ...globals, emulate: options.scenario };
-      await withHost(async (context) => {
-        const kernel = context.emulator?.kernel;
-        if (kernel === undefined) throw new VgpuctlError('INTERNAL', 'Cannot run the sandbox: no emulated host');
-        const status = await runInsideNamespace(
-          kernel,
-          command,
-          { work: options.work, fastOpen: options.fastOpen === true },
-          globals.debug ? log : () => {},
-        );
-        return { data: { status }, text: '', exitCode: status };
-      });
-    });
-
-  for (const register of COMMAND_MODULES) register(program, { withHost, emit, env });
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    refuseContradictions(options);
+    await program.parseAsync(await emulateValue(argv, program), { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -169,14 +96,71 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return error.exitCode === 0 ? 0 : 2;
     }
     const known = toVgpuctlError(error);
-    process.stderr.write(`${globals.json ? JSON.stringify({ error: known.toJSON() }, null, 2) : renderError(known)}\n`);
+    printError(known);
     if (globals.debug || argv.includes('--debug')) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     return known.exitCode;
   }
 }
 
+/** Index of a `--` that ends the options (arguments after it are a command's, e.g. `emulate run`). */
+function endOfOptions(argv: readonly string[]): number {
+  const at = argv.indexOf('--');
+  return at === -1 ? argv.length : at;
+}
+
+/** `--autoprobe --no-autoprobe`: refused rather than letting the last one win. */
+function refuseContradictions(options: readonly string[]): void {
+  const given = new Set(options.map((o) => o.replace(/=.*$/, '')));
+  for (const option of given) {
+    if (!option.startsWith('--no-')) continue;
+    const positive = `--${option.slice('--no-'.length)}`;
+    if (given.has(positive)) {
+      throw new VgpuctlError('USAGE', `Cannot use ${positive} and ${option} together: they contradict each other`, {
+        hint: 'Give one of them',
+      });
+    }
+  }
+}
+
+/**
+ * `--emulate` takes an optional value, and a parser would take any next word as that value
+ * (`show --emulate 3b:00.0`, `--emulate list`). A next word is its value only when it reads
+ * as a scenario: a TOML file, a built-in name, or a built-in name with parameters
+ * (`big:gpus=2`); otherwise `--emulate` stands alone (the default scenario). `--emulate=X`
+ * is always a value.
+ */
+async function emulateValue(argv: readonly string[], program: Command): Promise<string[]> {
+  const end = endOfOptions(argv);
+  const at = argv.indexOf('--emulate');
+  if (at === -1 || at >= end) return [...argv];
+  const next = argv[at + 1];
+  if (next === undefined || at + 1 >= end || next.startsWith('-')) return [...argv];
+  const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  let scenario = next.endsWith('.toml') || next.includes('/');
+  if (!scenario && !commands.has(next)) {
+    // Loaded only here: a command line without `--emulate WORD` never pays for the scenarios.
+    const { builtinScenarioNames } = await import('../emulator/scenario/load.ts');
+    scenario = builtinScenarioNames().includes(next.split(':')[0] ?? next);
+  }
+  if (scenario) return [...argv];
+  return [...argv.slice(0, at), `--emulate=${DEFAULT_EMULATE}`, ...argv.slice(at + 1)];
+}
+
+/** The scenario a bare `--emulate` means (context.ts's DEFAULT_SCENARIO, kept here to load nothing). */
+const DEFAULT_EMULATE = 'lab';
+
 function toVgpuctlError(error: unknown): VgpuctlError {
   if (isVgpuctlError(error)) return error;
+  const errno = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof errno.code === 'string' && /^E[A-Z]+$/.test(errno.code) && errno.path) {
+    // A system call failed on a path the user chose (a target directory, a state directory):
+    // the user can act on it, so it is a host error with the path and errno, not a bug.
+    const what = error.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? errno.code;
+    return new VgpuctlError('HOST_IO', `Cannot ${errno.syscall ?? 'use'} "${errno.path}": ${errno.code} (${what})`, {
+      hint: 'Check that the path is right, that its parent directories exist and are directories, and that vgpuctl may write there',
+      cause: error,
+    });
+  }
   if (isHostError(error)) {
     return new VgpuctlError(
       'HOST_IO',

@@ -44,6 +44,8 @@ export interface Plan {
   /** What the plan does, completing "Cannot …" in errors: `create 2 vGPUs of GRID T4-1B on 0000:3b:00.0`. */
   action: string;
   steps: Step[];
+  /** What the user should know that no step shows (e.g. a definition that cannot start yet). */
+  notes?: string[];
 }
 
 /** Quotes a word for a POSIX shell when it needs it. */
@@ -56,7 +58,7 @@ export function shellQuote(word: string): string {
  * each preceded by its reason as a comment.
  */
 export function renderPlanAsShell(plan: Plan): string {
-  const lines = [`# ${plan.action}`];
+  const lines = [`# ${plan.action}`, ...(plan.notes ?? []).map((note) => `# note: ${note}`)];
   for (const step of plan.steps) {
     lines.push(`# ${step.why}`);
     switch (step.kind) {

@@ -40,6 +40,34 @@ export interface DiscoverOptions {
    * (default true). Without them a GPU's bootVga is false, numaNode and link null, bars empty.
    */
   pciDetails?: boolean;
+  /**
+   * Whether to read PCI functions that are not display controllers (bridges, audio, NICs)
+   * beyond their vendor, device and class (default true). vGPU planning and listing need
+   * only GPUs and their VFs; without it the other functions have no driver, group or names.
+   */
+  otherFunctions?: boolean;
+  /** What to read: every GPU and type (default), or only what one command needs. */
+  scope?: DiscoveryScope;
+}
+
+/**
+ * The part of the host a command needs, as data: read-only commands and vGPU operations pass
+ * it so that one command does not read the whole host (sysfs reads dominate their cost).
+ */
+export interface DiscoveryScope {
+  /**
+   * Only these GPUs and mdev parents: PCI addresses (a VF stands for its PF), or mdev parent
+   * names. The inventory then holds those GPUs with their VFs and mdev parents, and nothing
+   * else; undefined reads every one.
+   */
+  gpus?: readonly string[];
+  /**
+   * Which mdev types to read whole (`name`, `description`, `device_api`,
+   * `available_instances`): 'all' (default), or only types with live instances and those
+   * named as `parent/type` in `inUse`; the others keep their id and instances, with those
+   * four fields null.
+   */
+  types?: 'all' | { inUse: readonly string[] };
 }
 
 const PCI = '/sys/bus/pci/devices';
@@ -65,25 +93,41 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
     });
   }
 
-  const addresses = (await sysfs.list(PCI)).sort(comparePciAddress);
+  let addresses = (await sysfs.list(PCI)).sort(comparePciAddress);
+  const scope = options.scope?.gpus === undefined ? undefined : await scopedAddresses(sysfs, options.scope.gpus);
+  if (scope !== undefined) addresses = addresses.filter((a) => scope.has(a));
   const functions = new Map<string, PciFunctionFacts>();
   await Promise.all(
     addresses.map(async (address) => {
-      const facts = await readPciFunction(sysfs, address, { details: options.pciDetails ?? true });
+      const facts = await readPciFunction(sysfs, address, {
+        details: options.pciDetails ?? true,
+        displayOnly: options.otherFunctions === false,
+      });
       if (facts !== null) functions.set(address, facts);
     }),
   );
 
-  const [parentNames, smi, vramReports, renderNodes] = await Promise.all([
+  const [allParentNames, smi, vramReports, renderNodes] = await Promise.all([
     listMdevParents(sysfs),
     queryNvidiaSmi(sysfs),
     readVramInfo(sysfs),
     readRenderNodes(sysfs),
   ]);
+  const parentNames = scope === undefined ? allParentNames : allParentNames.filter((name) => scope.has(name));
   const parents = new Map<string, MdevParentInfo>();
   const instances = options.instances ?? 'full';
+  const types = options.scope?.types ?? 'all';
+  const inUse = types === 'all' ? undefined : new Set(types.inUse);
   await Promise.all(
-    parentNames.map(async (name) => parents.set(name, await readMdevParent(sysfs, name, { instances }))),
+    parentNames.map(async (name) =>
+      parents.set(
+        name,
+        await readMdevParent(sysfs, name, {
+          instances,
+          ...(inUse === undefined ? {} : { readType: (id: string) => inUse.has(`${name}/${id}`) }),
+        }),
+      ),
+    ),
   );
 
   const gpuAddresses = addresses.filter((a) => {
@@ -121,6 +165,28 @@ export async function discover(host: HostPort, options: DiscoverOptions = {}): P
     drm: { renderNodes },
     ...passthrough,
   });
+}
+
+/**
+ * The PCI functions and mdev parent names a scope covers: each named GPU (a VF's PF instead
+ * of the VF), its VFs, and names that are not PCI addresses (non-PCI mdev parents).
+ */
+async function scopedAddresses(sysfs: SysfsReader, gpus: readonly string[]): Promise<Set<string>> {
+  const keep = new Set<string>();
+  await Promise.all(
+    gpus.map(async (name) => {
+      keep.add(name);
+      const physfn = await sysfs.linkName(`${PCI}/${name}/physfn`);
+      const pf = physfn ?? name;
+      keep.add(pf);
+      const entries = await sysfs.list(`${PCI}/${pf}`);
+      const vfs = await Promise.all(
+        entries.filter((e) => /^virtfn\d+$/.test(e)).map((e) => sysfs.linkName(`${PCI}/${pf}/${e}`)),
+      );
+      for (const vf of vfs) if (vf !== null) keep.add(vf);
+    }),
+  );
+  return keep;
 }
 
 interface Context {

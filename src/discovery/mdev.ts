@@ -19,12 +19,18 @@ export async function listMdevParents(sysfs: SysfsReader): Promise<string[]> {
 export async function readMdevParent(
   sysfs: SysfsReader,
   name: string,
-  options: { instances?: 'full' | 'ids' } = {},
+  options: {
+    instances?: 'full' | 'ids';
+    /** Which types without live instances to read whole (default: every one). */
+    readType?: (typeId: string) => boolean;
+  } = {},
 ): Promise<MdevParentInfo> {
   const full = options.instances !== 'ids';
   const path = await sysfs.host.realpath(`${MDEV_BUS_CLASS}/${name}`);
   const typeIds = await sysfs.list(`${path}/mdev_supported_types`);
-  const types = await Promise.all(typeIds.map((id) => readType(sysfs, `${path}/mdev_supported_types/${id}`, id)));
+  const types = await Promise.all(
+    typeIds.map((id) => readType(sysfs, `${path}/mdev_supported_types/${id}`, id, options.readType)),
+  );
   const instances: MdevInstance[] = full
     ? (
         await Promise.all(
@@ -36,13 +42,23 @@ export async function readMdevParent(
   return { name, path, types, instances };
 }
 
-async function readType(sysfs: SysfsReader, dir: string, id: string): Promise<MdevTypeInfo> {
+async function readType(
+  sysfs: SysfsReader,
+  dir: string,
+  id: string,
+  wanted: ((typeId: string) => boolean) | undefined,
+): Promise<MdevTypeInfo> {
+  // Scoped: list the instances first, then read the attributes only of a type in use.
+  const known = wanted === undefined ? undefined : await sysfs.list(`${dir}/devices`);
+  if (known !== undefined && known.length === 0 && wanted?.(id) !== true) {
+    return { ...UNREAD_TYPE, id, instances: known };
+  }
   const [name, description, deviceApi, available, devices] = await Promise.all([
     sysfs.text(`${dir}/name`),
     sysfs.text(`${dir}/description`),
     sysfs.text(`${dir}/device_api`),
     sysfs.text(`${dir}/available_instances`),
-    sysfs.list(`${dir}/devices`),
+    known ?? sysfs.list(`${dir}/devices`),
   ]);
   const facts = parseVgpuDescription(description ?? '');
   return {
@@ -59,6 +75,19 @@ async function readType(sysfs: SysfsReader, dir: string, id: string): Promise<Md
     instances: devices,
   };
 }
+
+/** A type whose attributes were not read (not in the discovery's scope). */
+const UNREAD_TYPE: Omit<MdevTypeInfo, 'id' | 'instances'> = {
+  name: null,
+  description: null,
+  deviceApi: null,
+  availableInstances: null,
+  framebufferMiB: null,
+  heads: null,
+  maxResolution: null,
+  frameRateLimit: null,
+  maxInstances: null,
+};
 
 async function readInstance(sysfs: SysfsReader, parentPath: string, uuid: string, type: string): Promise<MdevInstance> {
   const dir = `${parentPath}/${uuid}`;

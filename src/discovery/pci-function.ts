@@ -40,11 +40,13 @@ const PCI = '/sys/bus/pci/devices';
  * Reads the identity attributes of a PCI function; null when the function does not exist.
  * With `details: false` the attributes only listings show — `boot_vga`, `numa_node`,
  * `resource` and the PCIe link — are not read (bootVga false, numaNode and link null, no bars).
+ * With `displayOnly`, a function that is not a display controller is read no further than its
+ * vendor, device and class.
  */
 export async function readPciFunction(
   sysfs: SysfsReader,
   address: string,
-  options: { details?: boolean } = {},
+  options: { details?: boolean; displayOnly?: boolean } = {},
 ): Promise<PciFunctionFacts | null> {
   const details = options.details !== false;
   const dir = `${PCI}/${address}`;
@@ -52,6 +54,8 @@ export async function readPciFunction(
     ['vendor', 'device', 'class'].map(async (name) => parseHexAttribute((await sysfs.text(`${dir}/${name}`)) ?? '')),
   );
   if (vendor === undefined || device === undefined || classCode === undefined) return null;
+  if (options.displayOnly === true && classCode >> 16 !== DISPLAY_CLASS)
+    return identityOnly(address, vendor, device, classCode);
   const [subVendor, subDevice, revision, driver, override, bootVga, numa, group, physfn, resource] = await Promise.all([
     sysfs.text(`${dir}/subsystem_vendor`),
     sysfs.text(`${dir}/subsystem_device`),
@@ -83,6 +87,29 @@ export async function readPciFunction(
     isVf: physfn !== null,
     link: details ? await readLink(sysfs, dir) : null,
     bars: resource === null ? [] : parseResourceFile(resource),
+  };
+}
+
+const DISPLAY_CLASS = 0x03;
+
+/** A function known only by its identity: what `displayOnly` keeps of bridges, audio and NICs. */
+function identityOnly(address: string, vendor: number, device: number, classCode: number): PciFunctionFacts {
+  return {
+    address,
+    vendor,
+    device,
+    subsystemVendor: null,
+    subsystemDevice: null,
+    classCode,
+    revision: null,
+    driver: null,
+    driverOverride: null,
+    bootVga: false,
+    numaNode: null,
+    iommuGroup: null,
+    isVf: false,
+    link: null,
+    bars: [],
   };
 }
 

@@ -57,6 +57,11 @@ export interface PersistentEmulator {
   save(): Promise<void>;
   /** Releases the lock without saving. */
   close(): Promise<void>;
+  /**
+   * Records in the lock file that a mount server at `mountpoint` holds this host, so other
+   * commands say so at once instead of waiting for a lock that is held until interrupted.
+   */
+  holdAsMount(mountpoint: string): Promise<void>;
 }
 
 /**
@@ -65,16 +70,18 @@ export interface PersistentEmulator {
  */
 export async function openPersistentEmulator(
   scenario: Scenario,
-  options: { stateDir: string; key: string; lockTimeoutMs?: number },
+  options: { stateDir: string; key: string; lockTimeoutMs?: number; resetName?: string },
 ): Promise<PersistentEmulator> {
   await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const stateFile = join(options.stateDir, `emulate-${safeKey(options.key)}.json`);
   const release = await acquireLock(`${stateFile}.lock`, options.lockTimeoutMs ?? 10_000);
   try {
-    const saved = await readState(stateFile, scenario, options.key);
+    // The name the user gives `vgpuctl emulate reset` (a file's path, not its key).
+    const name = options.resetName ?? options.key;
+    const saved = await readState(stateFile, scenario, name);
     const kernel = EmulatedKernel.boot(scenario);
     const host = new EmulatedHost(kernel);
-    restore(kernel, saved, options.key);
+    restore(kernel, saved, name);
     const journal = saved.journal;
     const before = { writes: journal.length, files: JSON.stringify(snapshotFiles(kernel.tree)) };
     kernel.onWrite((path, data, offset) =>
@@ -102,11 +109,25 @@ export async function openPersistentEmulator(
         }
       },
       close,
+      async holdAsMount(mountpoint) {
+        const temporary = `${stateFile}.lock.${process.pid}.tmp`;
+        await fs.writeFile(temporary, `${process.pid}\n${MOUNT_NOTE}${mountpoint}\n`, { mode: 0o600 });
+        await fs.rename(temporary, `${stateFile}.lock`);
+      },
     };
   } catch (error) {
     await release();
     throw error;
   }
+}
+
+/** Whether an emulated host has saved state (what a reset would delete). */
+export async function hasSavedState(options: { stateDir: string; key: string }): Promise<boolean> {
+  const stateFile = join(options.stateDir, `emulate-${safeKey(options.key)}.json`);
+  return fs.stat(stateFile).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Deletes the saved state of an emulated host; returns whether there was any. */
@@ -211,6 +232,9 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await fs.rename(temporary, file);
 }
 
+/** The lock file line of a mount server: `mount <mountpoint>`. */
+const MOUNT_NOTE = 'mount ';
+
 /** An exclusive lock file holding our pid; a lock whose process is gone is taken over. */
 async function acquireLock(lockFile: string, timeoutMs: number): Promise<() => Promise<void>> {
   const deadline = Date.now() + timeoutMs;
@@ -223,10 +247,25 @@ async function acquireLock(lockFile: string, timeoutMs: number): Promise<() => P
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = Number.parseInt(await fs.readFile(lockFile, 'utf8').catch(() => ''), 10);
+    const content = await fs.readFile(lockFile, 'utf8').catch(() => '');
+    const holder = Number.parseInt(content, 10);
     if (Number.isInteger(holder) && holder > 0 && !processExists(holder)) {
       await fs.rm(lockFile, { force: true });
       continue;
+    }
+    const mountpoint = content
+      .split('\n')
+      .find((line) => line.startsWith(MOUNT_NOTE))
+      ?.slice(MOUNT_NOTE.length);
+    if (mountpoint !== undefined) {
+      throw new VgpuctlError(
+        'DEVICE_BUSY',
+        `Cannot open the emulated host: "vgpuctl emulate mount" (process ${holder}) serves it at ${mountpoint}`,
+        {
+          hint: `Use the mounted host: vgpuctl --root ${mountpoint} COMMAND; or stop the server (Ctrl-C, or kill ${holder}) first`,
+          details: { mountpoint, pid: holder },
+        },
+      );
     }
     if (Date.now() > deadline) {
       throw new VgpuctlError(

@@ -1,29 +1,68 @@
-import { execFile } from 'node:child_process';
-import { constants, promises as fs } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  promises as fs,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { posix } from 'node:path';
 import { errnoFromNodeCode } from './errno.ts';
 import type { ExecResult, HostPort, HostStat } from './host-port.ts';
 import { HostError } from './host-port.ts';
 
+/** Whether `file` names an executable file, directly (with a slash) or in a $PATH directory. */
+function onPath(file: string): boolean {
+  const candidates = file.includes('/')
+    ? [file]
+    : (process.env.PATH ?? '/usr/bin:/bin')
+        .split(':')
+        .filter((dir) => dir !== '')
+        .map((dir) => `${dir}/${file}`);
+  return candidates.some((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
 /**
  * The real filesystem below a root directory (`--root`, `VGPUCTL_ROOT`), like mdevctl's
  * MDEVCTL_ENV_ROOT: `/sys/bus/pci` is read from `<root>/sys/bus/pci`. Host tools are run
  * only when the root is `/`, since they describe the machine, not the tree.
+ *
+ * With `blockingReads` (what the CLI uses), reads — read, list, readlink, stat, exists,
+ * realpath — are synchronous system calls behind the promise: sysfs and procfs answer them
+ * from memory without waiting on a disk, and one blocking call costs one system call where
+ * `fs.promises` costs several thread-pool round trips (a command makes thousands). Writes stay
+ * asynchronous. Do not use it on a FUSE mount served by this same process: a blocking read
+ * would wait for a reply the blocked event loop can never send.
  */
 export class FsHost implements HostPort {
   readonly root: string;
   readonly description: string;
 
-  constructor(root = '/') {
+  readonly #blocking: boolean;
+
+  constructor(root = '/', options: { blockingReads?: boolean } = {}) {
     this.root = posix.resolve(root);
+    this.#blocking = options.blockingReads === true;
     this.description = this.root === '/' ? 'this host' : `the tree at ${this.root}`;
   }
 
   async read(path: string): Promise<Buffer> {
+    if (this.#blocking) return this.now('read', path, () => readFileSync(this.map(path)));
     return this.io('read', path, () => fs.readFile(this.map(path)));
   }
 
   async readText(path: string): Promise<string> {
+    if (this.#blocking) return this.now('read', path, () => readFileSync(this.map(path), 'utf8'));
     return (await this.read(path)).toString('utf8');
   }
 
@@ -43,16 +82,18 @@ export class FsHost implements HostPort {
   }
 
   async list(dir: string): Promise<string[]> {
+    if (this.#blocking) return this.now('list', dir, () => readdirSync(this.map(dir)).sort());
     return this.io('list', dir, async () => (await fs.readdir(this.map(dir))).sort());
   }
 
   async readlink(path: string): Promise<string> {
+    if (this.#blocking) return this.now('readlink', path, () => readlinkSync(this.map(path)));
     return this.io('readlink', path, () => fs.readlink(this.map(path)));
   }
 
   async stat(path: string): Promise<HostStat> {
     return this.io('stat', path, async () => {
-      const st = await fs.lstat(this.map(path));
+      const st = this.#blocking ? lstatSync(this.map(path)) : await fs.lstat(this.map(path));
       const kind = st.isSymbolicLink()
         ? 'link'
         : st.isDirectory()
@@ -67,6 +108,13 @@ export class FsHost implements HostPort {
   }
 
   async exists(path: string): Promise<boolean> {
+    if (this.#blocking) {
+      try {
+        return statSync(this.map(path), { throwIfNoEntry: false }) !== undefined;
+      } catch {
+        return false;
+      }
+    }
     try {
       await fs.stat(this.map(path));
       return true;
@@ -77,7 +125,7 @@ export class FsHost implements HostPort {
 
   async realpath(path: string): Promise<string> {
     return this.io('realpath', path, async () => {
-      const real = await fs.realpath(this.map(path));
+      const real = this.#blocking ? realpathSync(this.map(path)) : await fs.realpath(this.map(path));
       if (this.root === '/') return real;
       if (real !== this.root && !real.startsWith(`${this.root}/`)) {
         throw Object.assign(new Error('link leaves the root'), { code: 'EXDEV' });
@@ -120,6 +168,10 @@ export class FsHost implements HostPort {
 
   async exec(file: string, args: readonly string[]): Promise<ExecResult> {
     if (this.root !== '/') throw new HostError('exec', file, 'ENOENT');
+    // A tool that is not installed fails here, without loading child_process (and the
+    // networking modules under it) into every command that asks for an optional tool.
+    if (!onPath(file)) throw new HostError('exec', file, 'ENOENT');
+    const { execFile } = await import('node:child_process');
     return new Promise((resolve, reject) => {
       execFile(file, [...args], { timeout: 30_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
         const code = (error as NodeJS.ErrnoException | null)?.code;
@@ -132,6 +184,18 @@ export class FsHost implements HostPort {
   private map(path: string): string {
     if (!path.startsWith('/')) throw new HostError('resolve', path, 'EINVAL');
     return this.root === '/' ? posix.normalize(path) : posix.join(this.root, posix.normalize(path));
+  }
+
+  /** A synchronous operation, failing as {@link io} does. */
+  private now<T>(op: string, path: string, run: () => T): Promise<T> {
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      if (error instanceof HostError) return Promise.reject(error);
+      return Promise.reject(
+        new HostError(op, path, errnoFromNodeCode((error as NodeJS.ErrnoException).code), { cause: error }),
+      );
+    }
   }
 
   private async io<T>(op: string, path: string, run: () => Promise<T>): Promise<T> {

@@ -3,23 +3,13 @@
  * prints (and nothing else, so a script can use it as it is), and the caveats that go with it.
  */
 import { cloudHypervisorArgs, cloudHypervisorNotes } from './cloud-hypervisor.ts';
+import type { VmConfigFormat } from './formats.ts';
 import { kubevirtNotes, kubevirtYaml } from './kubevirt.ts';
 import { libvirtDomain, libvirtFragment, libvirtNotes } from './libvirt.ts';
 import { type QemuFullOptions, qemuDeviceArgs, qemuFullArgs, qemuNotes, shellJoin } from './qemu.ts';
 import type { VmGpuConfig } from './vm-gpu.ts';
 
-/** Every configuration format. */
-export const VM_CONFIG_FORMATS = [
-  'qemu',
-  'qemu-full',
-  'libvirt',
-  'libvirt-fragment',
-  'cloud-hypervisor',
-  'kubevirt',
-] as const;
-
-/** A configuration format. */
-export type VmConfigFormat = (typeof VM_CONFIG_FORMATS)[number];
+export { VM_CONFIG_FORMATS, type VmConfigFormat } from './formats.ts';
 
 /**
  * The configuration in `format`, ending in a newline: shell-quoted arguments on one line

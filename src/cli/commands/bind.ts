@@ -2,7 +2,6 @@
  * `vgpuctl bind ADDRESS` and `vgpuctl unbind ADDRESS` (alias `restore`): move a GPU's whole
  * IOMMU group to vfio-pci and back, planned, rolled back on failure, verified by rediscovery.
  */
-import { Option } from '@commander-js/extra-typings';
 import { VgpuctlError } from '../../core/errors.ts';
 import { parsePciAddress } from '../../core/pci-address.ts';
 import type { Plan } from '../../core/plan.ts';
@@ -11,14 +10,13 @@ import type { Inventory } from '../../discovery/inventory.ts';
 import { applyPlan, driverOf } from '../../ops/passthrough/apply-plan.ts';
 import { assessBind } from '../../ops/passthrough/bind-checks.ts';
 import { driverctlPath, readBindRecords } from '../../ops/passthrough/bind-record.ts';
-import { DEFAULT_BIND_DRIVER, isVfioDriver } from '../../ops/passthrough/driver-name.ts';
+import { isVfioDriver } from '../../ops/passthrough/driver-name.ts';
 import { groupOf } from '../../ops/passthrough/inventory-groups.ts';
 import { planBind } from '../../ops/passthrough/plan-bind.ts';
 import { planUnbind } from '../../ops/passthrough/plan-unbind.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { type BindResult, type DryRunResult, renderBindResult, renderDryRun } from '../render/bind-text.ts';
-import type { CommandModule } from './index.ts';
 
 /** Options of `vgpuctl bind`. */
 export interface BindOptions {
@@ -123,21 +121,3 @@ function changes(addresses: readonly string[], before: Inventory, after: Invento
 function dryRun(plan: Plan, nothing: string): CommandResult<DryRunResult> {
   return { data: { dryRun: true, plan }, text: renderDryRun(plan, nothing) };
 }
-
-/** Registers `vgpuctl bind` and `vgpuctl unbind` (alias `restore`). */
-export const bindModule: CommandModule = (program, cli) => {
-  program
-    .command('bind')
-    .description("move a GPU's whole IOMMU group to vfio-pci (records the drivers before, rolls back on failure)")
-    .argument('<address>', 'PCI address of the GPU (0000:01:00.0 or 01:00.0)')
-    .addOption(new Option('--driver <name>', 'VFIO or stub driver to bind to').default(DEFAULT_BIND_DRIVER))
-    .option('--force', 'bind even the boot VGA device, a device in use, or a group shared with other devices')
-    .option('--persist', 'keep the binding across reboots (writes driverctl override files)')
-    .action((address, options) => cli.withHost((context) => bindCommand(context, address, options)));
-  program
-    .command('unbind')
-    .alias('restore')
-    .description('return a GPU\'s IOMMU group to the drivers it had before "vgpuctl bind" (or the default ones)')
-    .argument('<address>', 'PCI address of the GPU or another device of its group')
-    .action((address) => cli.withHost((context) => unbindCommand(context, address)));
-};

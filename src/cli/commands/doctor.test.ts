@@ -107,7 +107,7 @@ describe('vgpuctl doctor on the command line', () => {
       checks: Record<string, unknown>[];
       summary: Record<string, number>;
     };
-    assert.deepEqual(Object.keys(report), ['source', 'address', 'checks', 'summary']);
+    assert.deepEqual(Object.keys(report), ['schemaVersion', 'source', 'address', 'checks', 'summary']);
     assert.equal(report.source, 'emulated host "lab"');
     for (const check of report.checks) {
       assert.deepEqual(Object.keys(check).sort(), ['fix', 'id', 'message', 'section', 'subject', 'verdict']);

@@ -4,7 +4,6 @@ import { type DoctorReport, readDoctorFacts, runDoctor } from '../../ops/doctor/
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { renderDoctor } from '../render/doctor-text.ts';
-import type { CommandModule } from './index.ts';
 
 /**
  * Runs the doctor. Exit status 0 when no check fails, else 6 (`unsupported`: a mode cannot
@@ -22,12 +21,3 @@ export async function doctorCommand(
     exitCode: report.summary.fail > 0 ? EXIT_CODES.unsupported : 0,
   };
 }
-
-/** Registers `vgpuctl doctor`. */
-export const doctorModule: CommandModule = (program, cli) => {
-  program
-    .command('doctor')
-    .description('check the host for passthrough, SR-IOV and vGPU, with a fix for every problem')
-    .argument('[address]', 'limit the GPU checks to this GPU')
-    .action((address) => cli.withHost((context) => doctorCommand(context, address)));
-};

@@ -7,7 +7,6 @@ import { listGroups } from '../../ops/passthrough/inventory-groups.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { type GroupsData, renderGroups } from '../render/groups-text.ts';
-import type { CommandModule } from './index.ts';
 
 /** Lists IOMMU groups (all, one by id, or the one holding an address) with their viability. */
 export async function groupsCommand(
@@ -43,12 +42,3 @@ export async function groupsCommand(
   };
   return { data, text: renderGroups(data) };
 }
-
-/** Registers `vgpuctl groups`. */
-export const groupsModule: CommandModule = (program, cli) => {
-  program
-    .command('groups')
-    .description('list IOMMU groups with every device, its driver, and whether VFIO can use the group')
-    .argument('[group]', 'a group id, or a PCI address to show the group holding it')
-    .action((filter) => cli.withHost((context) => groupsCommand(context, filter)));
-};

@@ -1,30 +1,44 @@
 /**
- * Command modules beyond the core ones: each capability registers its own subcommands, so
- * capabilities stay in their own files. A module is a function `(program, cli) => void`.
+ * Every command of vgpuctl, in help order: the one list of them. Each entry registers its
+ * syntax (arguments, options, help) and loads its implementation only when it runs, so
+ * `vgpuctl --help` and one command never load the code of the others.
  */
 import type { Command } from '@commander-js/extra-typings';
 import type { CommandResult } from '../command-result.ts';
-import type { CommandContext } from '../context.ts';
+import type { CommandContext, GlobalOptions } from '../context.ts';
+import { bindModule } from '../register/bind.ts';
+import { doctorModule } from '../register/doctor.ts';
+import { emulateModule } from '../register/emulate.ts';
+import { groupsModule } from '../register/groups.ts';
+import { listModule, showModule } from '../register/inventory.ts';
+import { selectModule } from '../register/select.ts';
+import { sriovModule } from '../register/sriov.ts';
+import { typesCommandModule } from '../register/types.ts';
+import { vgpuCommandModule } from '../register/vgpu/index.ts';
 import { applyModule } from './apply.ts';
-import { bindModule } from './bind.ts';
-import { doctorModule } from './doctor.ts';
-import { groupsModule } from './groups.ts';
 import { overrideModule } from './override.ts';
 import { planModule } from './plan.ts';
 import { profilesModule } from './profiles.ts';
-import { selectModule } from './select.ts';
 import { serveModule } from './serve.ts';
-import { sriovModule } from './sriov.ts';
-import { typesCommandModule } from './types.ts';
-import { vgpuCommandModule } from './vgpu.ts';
 
 /** What a command module gets from the entry point. */
 export interface CliServices {
-  /** Opens the host named by the global options, runs `run`, prints its result, saves emulated state. */
-  withHost(run: (context: CommandContext) => Promise<CommandResult>): Promise<void>;
+  /**
+   * Opens the host named by the global options (with `globals` changed as given), runs `run`,
+   * prints its result, saves emulated state.
+   */
+  withHost(run: (context: CommandContext) => Promise<CommandResult>, globals?: Partial<GlobalOptions>): Promise<void>;
   /** Prints a result that needs no host. */
   emit(result: CommandResult): void;
+  /** The global options given on the command line. */
+  globals(): GlobalOptions;
+  /** Writes a diagnostic line to stderr. */
+  log(line: string): void;
+  /** Writes a progress line to stderr when progress is wanted (see progress.ts). */
+  progress(line: string): void;
   env: NodeJS.ProcessEnv;
+  /** The vgpuctl executable (bin/vgpuctl), to run vgpuctl again inside a sandbox. */
+  executable: string;
 }
 
 /** Registers a module's subcommands on the program. */
@@ -32,6 +46,9 @@ export type CommandModule = (program: Command, cli: CliServices) => void;
 
 /** Every command module, in help order. */
 export const COMMAND_MODULES: CommandModule[] = [
+  listModule,
+  showModule,
+  emulateModule,
   typesCommandModule,
   vgpuCommandModule,
   groupsModule,

@@ -5,23 +5,19 @@
  * `--output <format>` stdout holds the configuration and nothing else.
  */
 import { randomUUID } from 'node:crypto';
-import { Option } from '@commander-js/extra-typings';
 import { VgpuctlError } from '../../core/errors.ts';
 import { clip } from '../../core/pci-address.ts';
 import { parseUuid } from '../../core/uuid.ts';
 import { GpuManager } from '../../manager/gpu-manager.ts';
-import { GPU_MODES, parseGpuMode } from '../../manager/modes.ts';
+import { parseGpuMode } from '../../manager/modes.ts';
 import type { SoftwareApiChoice } from '../../manager/scan-software.ts';
 import { deviceFilter, type SelectRequest } from '../../manager/select.ts';
 import { qemuDeviceArgs, shellJoin } from '../../vmconfig/qemu.ts';
-import { renderVmConfig, VM_CONFIG_FORMATS, type VmConfigFormat, vmConfigNotes } from '../../vmconfig/render.ts';
+import { renderVmConfig, type VmConfigFormat, vmConfigNotes } from '../../vmconfig/render.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { renderCandidates, renderSelection, type SelectResult } from '../render/select-text.ts';
-import type { CommandModule } from './index.ts';
-
-const OUTPUTS = ['text', ...VM_CONFIG_FORMATS, 'json'] as const;
-const SOFTWARE_APIS = ['auto', 'virgl', 'venus', '2d'] as const;
+import { SELECT_OUTPUTS as OUTPUTS, SOFTWARE_APIS } from './select-choices.ts';
 
 /** Options of `vgpuctl select`, as commander parses them. */
 export interface SelectOptions {
@@ -138,47 +134,3 @@ function listCandidates(manager: GpuManager, options: SelectOptions): CommandRes
     text: `${renderCandidates(shown)}\n${available} of ${shown.length} candidates available on ${manager.inventory.host.source}.`,
   };
 }
-
-const modeList = (extra: string[] = []) => [...extra, ...GPU_MODES].join('|');
-
-/** Registers `vgpuctl select`. */
-export const selectModule: CommandModule = (program, cli) => {
-  program
-    .command('select')
-    .description(
-      'choose how a VM gets a GPU (passthrough > sriov > mdev > software), plan or --apply it, print its VM configuration',
-    )
-    .option('--list', 'list every candidate with its verdict (why unavailable ones are)')
-    .option(
-      '--gpu-mode <mode>',
-      `only this mode: ${modeList(['auto'])} (default auto: the best available; wgpu = software)`,
-    )
-    .option(
-      '--gpu-device <address>',
-      'only this GPU (PCI address), VF, mdev parent (nvidia) or render node (renderD128)',
-    )
-    .option('--mdev-type <type>', 'vGPU type id or name (nvidia-222, GRID T4-1B, T4-1B); implies --gpu-mode mdev')
-    .option('--prefer <mode>', `try this mode first, then the ones below it (${modeList()})`)
-    .option('--no-fallback', 'with --prefer: fail instead of falling back to a lower mode')
-    .option('--index <n>', 'select candidate #n of "select --list"')
-    .addOption(
-      new Option('--software-api <api>', 'software GPU flavour').choices(SOFTWARE_APIS).default('auto' as const),
-    )
-    .option(
-      '--vram <MiB>',
-      "software GPU's host-memory budget (virtio-gpu max_hostmem; default: the GPU's virtual VRAM, else 1024/256)",
-    )
-    .option('--apply', 'initialize the selection (bind, enable a VF, create the vGPU); without it nothing changes')
-    .addOption(
-      new Option('--output <format>', 'what to print: a summary, a VM configuration, or the data')
-        .choices(OUTPUTS)
-        .default('text' as const),
-    )
-    .option(
-      '--vm-uuid <uuid>',
-      'the VM UUID (NVIDIA vGPUs need it on the QEMU command line); default: a new random one',
-    )
-    .option('--vgpu-uuid <uuid>', 'the UUID of the mdev to create; default: a new random one')
-    .option('--vm-name <name>', 'the VM name in complete configurations (default vgpuctl-vm)')
-    .action((options) => cli.withHost((context) => selectCommand(context, options)));
-};

@@ -10,7 +10,6 @@ import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { type DryRunResult, renderDryRun } from '../render/bind-text.ts';
 import { renderSriov, type SriovResult } from '../render/sriov-text.ts';
-import type { CommandModule } from './index.ts';
 
 /** Options of `vgpuctl sriov`. */
 export interface SriovOptions {
@@ -106,15 +105,3 @@ function result(gpu: Gpu, inventory: Inventory, changed: boolean, numVfsBefore: 
   };
   return { data, text: renderSriov(data) };
 }
-
-/** Registers `vgpuctl sriov`. */
-export const sriovModule: CommandModule = (program, cli) => {
-  program
-    .command('sriov')
-    .description("show or set a GPU's SR-IOV virtual functions (--vfs 0 disables them)")
-    .argument('<address>', 'PCI address of the GPU (physical function)')
-    .option('--vfs <count>', 'number of VFs to enable; 0 removes them (a non-zero count changes only through 0)')
-    .option('--autoprobe', 'let drivers probe new VFs automatically (sriov_drivers_autoprobe=1)')
-    .option('--no-autoprobe', 'leave new VFs without a driver, e.g. to bind them to vfio-pci yourself')
-    .action((address, options) => cli.withHost((context) => sriovCommand(context, address, options)));
-};

@@ -1,7 +1,4 @@
 /** `vgpuctl types [GPU]`: every creatable vGPU type, mdev and NVIDIA vendor-VFIO alike. */
-import { Option } from '@commander-js/extra-typings';
-import { VgpuctlError } from '../../core/errors.ts';
-import { discover } from '../../discovery/discover.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
 import { listVgpuTypes, type VgpuType } from '../../ops/vgpu/list-types.ts';
 import { resolveGpu } from '../../ops/vgpu/resolve.ts';
@@ -9,7 +6,7 @@ import { vgpuHosts } from '../../ops/vgpu/vgpu-hosts.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { type MdevctlTypesJson, mdevctlTypesJson, mdevParentsOf, renderVgpuTypes } from '../render/vgpu-types.ts';
-import type { CommandModule } from './index.ts';
+import { vgpuDeps } from './vgpu/shared.ts';
 
 /** Filters of `vgpuctl types`. */
 export interface TypesOptions {
@@ -27,7 +24,8 @@ export async function typesCommand(
   context: CommandContext,
   options: TypesOptions,
 ): Promise<CommandResult<VgpuType[] | MdevctlTypesJson>> {
-  const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: false });
+  // Types need the mdev parents and VFs, not PCI details, IOMMU groups or instances' links.
+  const inventory = await vgpuDeps(context, options.gpu).discover();
   const gpus = selectGpus(inventory, options.gpu);
   const name = options.name?.toLowerCase();
   const keep = (id: string, typeName: string | null, available: number | null) =>
@@ -39,7 +37,7 @@ export async function typesCommand(
       .filter((p) => gpus === undefined || gpus.has(p.name) || gpus.has(ownerOf(inventory, p.name)))
       .map((p) => ({ ...p, types: p.types.filter((t) => keep(t.id, t.name, t.availableInstances)) }));
     const json = mdevctlTypesJson(parents);
-    return { data: json, text: JSON.stringify(json, null, 2) };
+    return { data: json, text: JSON.stringify(json, null, 2), foreignJson: true };
   }
 
   const types = listVgpuTypes(inventory).filter(
@@ -70,39 +68,3 @@ function selectGpus(inventory: Inventory, gpu: string | undefined): Set<string> 
 function ownerOf(inventory: Inventory, parent: string): string {
   return inventory.gpus.find((g) => g.sriov?.vfs.some((vf) => vf.address === parent))?.address ?? parent;
 }
-
-/** Registers `vgpuctl types`. */
-export const typesCommandModule: CommandModule = (program, cli) => {
-  program
-    .command('types')
-    .description('list the vGPU types each GPU offers (mdev and NVIDIA vendor-VFIO), with capacity')
-    .argument('[gpu]', 'a GPU PCI address or mdev parent name (same as --gpu)')
-    .option('--gpu <gpu>', 'only this GPU or mdev parent (PCI address, or a name such as "nvidia")')
-    .option('--name <text>', 'only types whose name or id contains TEXT (case-insensitive)')
-    .option('--available', 'only types with instances available now')
-    .addOption(
-      new Option('--format <format>', 'table, or mdevctl for "mdevctl types --dumpjson" JSON').choices([
-        'table',
-        'mdevctl',
-      ] as const),
-    )
-    .action((gpuArgument, options) =>
-      cli.withHost(async (context) => {
-        if (gpuArgument !== undefined && options.gpu !== undefined && gpuArgument !== options.gpu) {
-          throw new VgpuctlError(
-            'USAGE',
-            `Cannot list vGPU types: GPU given twice ("${gpuArgument}" and --gpu "${options.gpu}")`,
-            {
-              hint: 'Give the GPU once',
-            },
-          );
-        }
-        return typesCommand(context, {
-          gpu: gpuArgument ?? options.gpu,
-          name: options.name,
-          available: options.available,
-          format: options.format,
-        });
-      }),
-    );
-};

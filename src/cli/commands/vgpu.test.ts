@@ -114,7 +114,19 @@ describe('vgpuctl create / vgpus / remove', () => {
       'a count of 0',
       ['create', '--type', 'T4-1B', '--count', '0'],
       2,
-      /Cannot create 0 vGPUs: the count must be a whole number from 1/,
+      /Cannot use --count "0": expected a whole number of at least 1$/m,
+    ],
+    [
+      'a negative count',
+      ['create', '--type', 'T4-1B', '--count', '-3'],
+      2,
+      /Cannot use --count "-3": expected a whole number of at least 1$/m,
+    ],
+    [
+      'a count beyond exact numbers, echoed as typed',
+      ['create', '--type', 'T4-1B', '--count', '100000000000000000000000'],
+      2,
+      /Cannot use --count "100000000000000000000000": expected a whole number of at most/,
     ],
     ['a count above capacity', ['create', '--type', 'T4-2B', '--count', '9'], 4, /only 8 instances of GRID T4-2B left/],
     ['a count that is not a number', ['create', '--type', 'T4-2B', '--count', 'two'], 2, /Cannot use --count "two"/],
@@ -172,7 +184,11 @@ describe('vgpuctl types', () => {
   test('filters by GPU, name and availability; --json gives one shape for both mechanisms', async () => {
     const r = await on('lab', '--json', 'types', '3b:00.0', '--name', 't4-2', '--available');
     assert.equal(r.status, 0, r.stderr);
-    const types = JSON.parse(r.stdout) as { id: string; gpu: string; mechanism: string }[];
+    const { schemaVersion, items: types } = JSON.parse(r.stdout) as {
+      schemaVersion: number;
+      items: { id: string; gpu: string; mechanism: string }[];
+    };
+    assert.equal(schemaVersion, 1);
     assert.deepEqual(
       types.map((t) => t.id),
       ['nvidia-223', 'nvidia-224', 'nvidia-226', 'nvidia-231'],
@@ -280,7 +296,7 @@ describe('crash safety', () => {
       const next = await runCli(['--root', tree, 'define', '--type', 'T4-1B', '--count', '1']);
       assert.equal(next.status, 0, next.stderr);
       const listed = await runCli(['--root', tree, '--json', 'vgpus']);
-      const entries = JSON.parse(listed.stdout) as { state: string }[];
+      const entries = (JSON.parse(listed.stdout) as { items: { state: string }[] }).items;
       assert.equal(entries.length, left.length + 1);
       assert.ok(entries.every((e) => e.state === 'stopped'));
     } finally {

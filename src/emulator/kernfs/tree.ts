@@ -164,7 +164,8 @@ export class Kernfs {
   /** Like {@link lookup} but returns undefined when the path does not resolve. */
   find(path: string, follow = true): Node | undefined {
     try {
-      return this.walk(path, follow, 0);
+      // Quiet: a missing path is the common answer here, and an exception per miss is costly.
+      return this.walk(path, follow, 0, true);
     } catch {
       return undefined;
     }
@@ -195,20 +196,27 @@ export class Kernfs {
     return this.pathOf(this.lookup(path, true));
   }
 
-  private walk(path: string, follow: boolean, depth: number): Node {
+  private walk(path: string, follow: boolean, depth: number): Node;
+  private walk(path: string, follow: boolean, depth: number, quiet: true): Node | undefined;
+  private walk(path: string, follow: boolean, depth: number, quiet = false): Node | undefined {
     if (!path.startsWith('/')) fail('EINVAL', `relative path ${path}`);
-    const parts = splitPath(path);
     let node: Node = this.root;
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i] as string;
+    // The components of `path` as splitPath() gives them, without building the array: every
+    // host read walks a path, and discovery makes thousands.
+    for (let start = 1; start <= path.length; ) {
+      let end = path.indexOf('/', start);
+      if (end === -1) end = path.length;
+      const part = path.slice(start, end);
+      start = end + 1;
+      if (part === '' || part === '.') continue;
       if (node.kind === 'link') node = this.followLink(node, depth);
-      if (node.kind !== 'dir') fail('ENOTDIR', path);
+      if (node.kind !== 'dir') return quiet ? undefined : fail('ENOTDIR', path);
       if (part === '..') {
         node = node.parent ?? node;
         continue;
       }
       const child = node.children.get(part);
-      if (child === undefined) fail('ENOENT', path);
+      if (child === undefined) return quiet ? undefined : fail('ENOENT', path);
       node = child;
     }
     if (follow && node.kind === 'link') node = this.followLink(node, depth);

@@ -84,6 +84,26 @@ describe('vgpuctl emulate mount', { skip: reason }, () => {
     }
   });
 
+  test('while it serves, another command on the host says so and points to --root MOUNT', async () => {
+    const { dir, cleanup } = await tempDir('vgpuctl-mnt-');
+    try {
+      const server = await startServer(dir, 'samples');
+      const held = await runCli(['vgpus', '--emulate', 'samples'], { VGPUCTL_STATE_DIR: state.dir });
+      assert.equal(held.status, 4, held.stderr);
+      assert.match(
+        held.stderr,
+        new RegExp(`"vgpuctl emulate mount" \\(process ${server.child.pid}\\) serves it at ${dir}`),
+      );
+      assert.match(held.stderr, new RegExp(`hint: Use the mounted host: vgpuctl --root ${dir} COMMAND`));
+      const through = await runCli(['--root', dir, 'vgpus'], { VGPUCTL_STATE_DIR: state.dir });
+      assert.equal(through.status, 0, through.stderr);
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0, server.stderr());
+    } finally {
+      await cleanup();
+    }
+  });
+
   test('--fast-open serves the same host: discovery through it equals in-memory discovery', async () => {
     const { dir, cleanup } = await tempDir('vgpuctl-mnt-');
     try {

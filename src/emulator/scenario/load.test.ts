@@ -41,6 +41,48 @@ describe('resolveScenario', () => {
     assert.equal(errorOf(() => resolveScenario({ name: 'big:gpus=x' })).code, 'SCENARIO_INVALID');
   });
 
+  test('big honours gpus=N: instances default to what fits, and a combination that cannot fit is refused', () => {
+    const two = resolveScenario({ name: 'big:gpus=2' });
+    assert.equal(two.gpus.length, 2);
+    assert.equal(
+      two.gpus.reduce((n, g) => n + (g.mdevs?.length ?? 0), 0),
+      32,
+    );
+    const error = errorOf(() => resolveScenario({ name: 'big:gpus=2,instances=100' }));
+    assert.equal(error.code, 'SCENARIO_INVALID');
+    assert.match(error.message, /100 instances do not fit on 2 GPUs \(at most 32\)/);
+    assert.equal(resolveScenario({ name: 'big:instances=64' }).gpus.length, 8);
+    assert.equal(resolveScenario({ name: 'big:instances=1024' }).gpus.length, 64);
+  });
+
+  test('two framebuffer sizes on one T4 is a scenario error naming the field', () => {
+    const error = errorOf(() =>
+      resolveScenario(
+        toml(
+          [
+            'name = "mixed"',
+            '[[gpus]]',
+            'address = "0000:3b:00.0"',
+            'model = "tesla-t4"',
+            'vgpu = "mdev"',
+            '[[gpus.mdevs]]',
+            'uuid = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"',
+            'type = "nvidia-222"',
+            '[[gpus.mdevs]]',
+            'uuid = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1002"',
+            'type = "nvidia-223"',
+            '',
+          ].join('\n'),
+        ),
+      ),
+    );
+    assert.equal(error.code, 'SCENARIO_INVALID');
+    assert.match(
+      error.message,
+      /^Cannot load scenario "test\.toml": gpus\[0\]\.mdevs\[1\]\.type: type "nvidia-223" \(2048 MiB\)/,
+    );
+  });
+
   test('an unknown name is UNKNOWN_SCENARIO', () => {
     const error = errorOf(() => resolveScenario({ name: 'nope' }));
     assert.equal(error.code, 'UNKNOWN_SCENARIO');

@@ -62,6 +62,16 @@ function parseBigParams(name: string, text: string): BigParams {
     }
     params[k] = number;
   }
+  const perGpu = 16; // GRID T4-1B instances per Tesla T4 (max_instance)
+  if (params.gpus !== undefined && params.instances !== undefined && params.instances > params.gpus * perGpu) {
+    throw new VgpuctlError(
+      'SCENARIO_INVALID',
+      `Cannot load scenario "${name}": ${params.instances} instances do not fit on ${params.gpus} GPUs (at most ${params.gpus * perGpu})`,
+      {
+        hint: `Give gpus=${Math.ceil(params.instances / perGpu)} or more, or instances=${params.gpus * perGpu} or fewer`,
+      },
+    );
+  }
   return params;
 }
 
@@ -150,8 +160,21 @@ function checkSemantics(scenario: Scenario, source: string): void {
         if (!offered.has(type)) fail(`${at}.vgpuTypes`, `type "${type}" is not offered by model "${model.id}"`);
       }
       const allowed = new Set(vgpuTypesFor(model.id, gpu.vgpuTypes).map((type) => `nvidia-${type.id}`));
+      const sizes = new Map(vgpuTypesFor(model.id).map((type) => [`nvidia-${type.id}`, type.framebufferMiB]));
+      let first: { type: string; size: number } | undefined;
       (gpu.mdevs ?? []).forEach((mdev, j) => {
         if (!allowed.has(mdev.type)) fail(`${at}.mdevs[${j}].type`, `type "${mdev.type}" is not offered by this GPU`);
+        // One framebuffer size per physical GPU among running vGPUs (NVIDIA vGPU user guide,
+        // "Valid vGPU configurations on a single GPU"); the driver refuses the second size.
+        const size = sizes.get(mdev.type) ?? 0;
+        if (first === undefined) first = { type: mdev.type, size };
+        else if (size !== first.size) {
+          fail(
+            `${at}.mdevs[${j}].type`,
+            `type "${mdev.type}" (${size} MiB) cannot run beside "${first.type}" (${first.size} MiB): the vGPUs of one GPU share one framebuffer size`,
+            'Give every mdev of this GPU types of one framebuffer size',
+          );
+        }
       });
     }
   }

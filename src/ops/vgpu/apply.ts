@@ -8,7 +8,7 @@
  */
 import { isVgpuctlError, VgpuctlError } from '../../core/errors.ts';
 import type { Plan } from '../../core/plan.ts';
-import type { DiscoverOptions } from '../../discovery/discover.ts';
+import type { DiscoverOptions, DiscoveryScope } from '../../discovery/discover.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
 import type { HostPort } from '../../host/host-port.ts';
 import { isHostError } from '../../host/host-port.ts';
@@ -19,21 +19,23 @@ import { type ExecutionReport, executePlan } from '../execute-plan.ts';
 /**
  * What vGPU planning needs discovery to read: types, counts and live instances' ids — not
  * each instance's driver and IOMMU-group links, the host's IOMMU-group walk, /proc's device
- * users, or PCI functions' link, BARs, NUMA node and boot_vga, which no vGPU planner or
- * listing uses (thousands of reads on a large host).
+ * users, PCI functions' link, BARs, NUMA node and boot_vga, or anything of the functions
+ * that are not GPUs but their class, which no vGPU planner or listing uses (thousands of
+ * reads on a large host).
  */
 export const VGPU_DISCOVERY: Readonly<DiscoverOptions> = {
   deviceUsers: false,
   iommuGroups: false,
   instances: 'ids',
   pciDetails: false,
+  otherFunctions: false,
 };
 
 /** What vGPU operations need from their caller. */
 export interface VgpuDeps {
   host: HostPort;
-  /** A fresh inventory of the host. */
-  discover: () => Promise<Inventory>;
+  /** A fresh inventory of the host (of the part `scope` names, when it is given and honoured). */
+  discover: (scope?: DiscoveryScope) => Promise<Inventory>;
   /** Who takes the definitions lock. */
   lock: LockOptions;
   /** Plan only: nothing is written, locked or verified. */

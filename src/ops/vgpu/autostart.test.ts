@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { isVgpuctlError } from '../../core/errors.ts';
 import type { EmulatedHost } from '../../emulator/emulated-host.ts';
 import { depsFor, emulated, uuidSequence } from './_test-hosts.ts';
-import { startAllAuto } from './autostart.ts';
+import { type AutostartWait, startAllAuto } from './autostart.ts';
 import { createVgpus, defineVgpus, listAllVgpus, removeVgpus, startVgpus } from './lifecycle.ts';
 
 const T4 = '0000:3b:00.0';
@@ -68,6 +68,29 @@ describe('startAllAuto()', () => {
     );
     assert.deepEqual(c.sleeps, [250, 500, 1000, 2000]);
     assert.equal(report.waitedMs, 3750);
+  });
+
+  test('reports what it waits for before each pause', async () => {
+    const { host } = emulated('lab');
+    const ids = await defineAuto(host, 'T4-2B', 1);
+    await host.write(`/sys/bus/pci/drivers/nvidia/unbind`, T4);
+    const c = clock(async (call) => {
+      if (call === 4) await host.write('/sys/bus/pci/drivers/nvidia/bind', T4);
+    });
+    const waits: AutostartWait[] = [];
+    await startAllAuto(depsFor(host, { sleep: c.sleep, now: c.now }), {
+      waitSeconds: 120,
+      onWait: (wait) => waits.push(wait),
+    });
+    assert.deepEqual(
+      waits.map((w) => w.elapsedMs),
+      [0, 250, 750, 1750],
+    );
+    assert.deepEqual(
+      waits[0]?.waiting.map((w) => w.id),
+      ids,
+    );
+    assert.match(waits[0]?.waiting[0]?.reason ?? '', /0000:3b:00\.0/);
   });
 
   test('waits for vendor-VFIO VFs to appear (sriov-manage after boot)', async () => {

@@ -40,8 +40,21 @@ const MAX_DELAY_MS = 5000;
 /** Attempts per definition when a concurrent invocation keeps winning the race. */
 const RACE_ATTEMPTS = 3;
 
-/** Starts every definition with start "auto", waiting up to `waitSeconds` for late parents and types. */
-export async function startAllAuto(deps: VgpuDeps, options: { waitSeconds: number }): Promise<AutostartReport> {
+/** What is still awaited, reported before each pause of {@link startAllAuto}. */
+export interface AutostartWait {
+  elapsedMs: number;
+  waitSeconds: number;
+  waiting: { id: string; reason: string }[];
+}
+
+/**
+ * Starts every definition with start "auto", waiting up to `waitSeconds` for late parents and
+ * types; `onWait` hears what it waits for before each pause.
+ */
+export async function startAllAuto(
+  deps: VgpuDeps,
+  options: { waitSeconds: number; onWait?: (wait: AutostartWait) => void },
+): Promise<AutostartReport> {
   const now = deps.now ?? (() => Date.now());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const began = now();
@@ -126,6 +139,11 @@ export async function startAllAuto(deps: VgpuDeps, options: { waitSeconds: numbe
         waitedMs: now() - began,
       };
     }
+    options.onWait?.({
+      elapsedMs: now() - began,
+      waitSeconds: options.waitSeconds,
+      waiting: [...waiting.values()].map(({ definition, reason }) => ({ id: definitionId(definition), reason })),
+    });
     await sleep(Math.max(1, Math.min(delay, deadline - now())));
   }
 }

@@ -132,7 +132,10 @@ export function startVgpus(
 export async function listAllVgpus(
   deps: Pick<VgpuDeps, 'host' | 'discover'>,
 ): Promise<{ inventory: Inventory; entries: VgpuEntry[] }> {
-  const [inventory, definitions] = await Promise.all([deps.discover(), readDefinitions(deps.host)]);
+  // The definitions first: they name the stopped vGPUs' types, the only types without live
+  // instances whose names the listing shows.
+  const definitions = await readDefinitions(deps.host);
+  const inventory = await deps.discover({ types: { inUse: definitions.mdev.map((d) => `${d.parent}/${d.mdevType}`) } });
   return { inventory, entries: listVgpus(inventory, definitions) };
 }
 

@@ -91,7 +91,7 @@ describe('vgpuctl and Debian mdevctl share definitions and devices', {
     assert.doesNotMatch(await ok(mdevctl('list', '--defined')), /a0b1c2d3/);
     const listed = await ok(vgpuctl('--json', 'vgpus'));
     assert.deepEqual(
-      (JSON.parse(listed) as { id: string; start: string | null }[]).map((e) => [e.id, e.start]),
+      (JSON.parse(listed) as { items: { id: string; start: string | null }[] }).items.map((e) => [e.id, e.start]),
       [
         [A, null],
         [B, null],

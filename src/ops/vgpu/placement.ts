@@ -47,6 +47,12 @@ export interface PlacementRequest {
   /** The verb for messages: `create`, `define`. */
   verb: string;
   reservations?: Reservations | undefined;
+  /**
+   * Judge capacity as at the next boot (`define` without `--start`): the vGPUs that will run
+   * together are the definitions (all of them in `reservations`), not the transient vGPUs
+   * running now. NVIDIA's one-size rule and `max_instance` then apply among definitions only.
+   */
+  atBoot?: boolean | undefined;
 }
 
 /** One place a type could go, with how many fit there now. */
@@ -83,7 +89,8 @@ export function placeVgpus(inventory: Inventory, request: PlacementRequest): Pla
       );
     }
     const type = matching[0];
-    if (type !== undefined) offers.push(offerOf(host, type, target?.only, request.reservations));
+    if (type !== undefined)
+      offers.push(offerOf(host, type, target?.only, request.reservations, request.atBoot === true));
   }
   if (offers.length === 0) throw noSuchType(query, request, hosts, types, target?.host);
   const mechanisms = new Set(offers.map((o) => o.type.mechanism));
@@ -145,9 +152,13 @@ function offerOf(
   type: VgpuType,
   only: string | undefined,
   reservations: Reservations | undefined,
+  atBoot: boolean,
 ): Offer {
   const liveSizes = liveFramebufferSizes(host);
-  const sizeClash = host.nvidia && type.framebufferMiB !== null && liveSizes.some((fb) => fb !== type.framebufferMiB);
+  // At boot only definitions run: a NVIDIA mdev type's capacity is its max_instance.
+  const bootView = atBoot && host.nvidia && type.mechanism === 'mdev';
+  const sizeClash =
+    !bootView && host.nvidia && type.framebufferMiB !== null && liveSizes.some((fb) => fb !== type.framebufferMiB);
   if (type.mechanism === 'vendor-vfio') {
     const reserved = new Set(reservations?.vfs ?? []);
     const free = type.parents.filter((vf) => !reserved.has(vf) && (only === undefined || vf === only));
@@ -163,7 +174,7 @@ function offerOf(
     if (only !== undefined && parent.name !== only) continue;
     const info = parent.types.find((t) => t.id === type.id);
     if (info === undefined) continue;
-    let available = info.availableInstances ?? 0;
+    let available = (bootView ? info.maxInstances : null) ?? info.availableInstances ?? 0;
     for (const r of reservations?.mdev ?? []) {
       if (r.parent !== parent.name) continue;
       const reservedFb = parent.types.find((t) => t.id === r.typeId)?.framebufferMiB ?? null;
@@ -177,7 +188,7 @@ function offerOf(
     slots.push({ name: parent.name, fits: Math.max(0, available) });
   }
   // Never more than the GPU as a whole has room for (SR-IOV + mdev: one per VF, shared framebuffer).
-  let room = type.availableInstances ?? 0;
+  let room = bootView ? Number.POSITIVE_INFINITY : (type.availableInstances ?? 0);
   for (const slot of slots) {
     slot.fits = Math.min(slot.fits, room);
     room -= slot.fits;

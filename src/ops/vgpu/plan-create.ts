@@ -53,6 +53,8 @@ export interface CreateOptions {
   verb?: string;
   /** Capacity promised to stopped definitions. */
   reservations?: Reservations;
+  /** Place as at the next boot (see {@link PlacementRequest.atBoot}). */
+  atBoot?: boolean;
 }
 
 /** The most vGPUs one request may ask for (more than any GPU hosts; guards against typos). */
@@ -78,7 +80,14 @@ export function planCreateVgpus(
     mdev: [],
     vfs: definitions?.vendorVfio.map((d) => d.vf) ?? [],
   };
-  const placements = placeVgpus(inventory, { type: request.type, gpu: request.gpu, count, verb, reservations });
+  const placements = placeVgpus(inventory, {
+    type: request.type,
+    gpu: request.gpu,
+    count,
+    verb,
+    reservations,
+    atBoot: options.atBoot,
+  });
 
   const mechanism = placements[0]?.mechanism;
   if (mechanism === 'vendor-vfio' && given.length > 0) {

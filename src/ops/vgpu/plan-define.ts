@@ -17,6 +17,7 @@ import { formatMdevctlConfig, isAttrName, type StartMode } from '../../store/mde
 import { checkPathName, mdevDefinitionPath, vendorDefinitionPath } from '../../store/paths.ts';
 import { formatVendorVfioConfig } from '../../store/vendor-vfio-format.ts';
 import { listVgpuTypes } from './list-types.ts';
+import { parseNvidiaTypeName } from './nvidia-type-name.ts';
 import type { Reservations } from './placement.ts';
 import {
   type CreatedMdev,
@@ -26,9 +27,9 @@ import {
   planCreateVgpus,
   resolveCount,
 } from './plan-create.ts';
-import { countedIds, parentName, parseVgpuIds, typeMatches, vgpuIdText } from './resolve.ts';
+import { countedIds, formatMiB, parentName, parseVgpuIds, typeMatches, vgpuIdText } from './resolve.ts';
 import { mdevCreateSteps, vendorCreateSteps } from './steps.ts';
-import { vgpuHosts } from './vgpu-hosts.ts';
+import { liveFramebufferSizes, vgpuHosts } from './vgpu-hosts.ts';
 
 /** What to define. */
 export interface DefineVgpusRequest extends CreateVgpusRequest {
@@ -62,11 +63,15 @@ export function planDefineVgpus(
   const attrs = checkAttrs(request.attrs ?? []);
   if (request.force === true) return planForcedDefine(inventory, definitions, request, start, attrs, options);
 
+  // Without --start, a definition is judged against the other definitions (they start
+  // together at boot); with --start it must also fit beside what runs now.
+  const atBoot = request.startNow !== true;
   const { created } = planCreateVgpus(inventory, request, {
     ...(options.newUuid === undefined ? {} : { newUuid: options.newUuid }),
     definitions,
     verb: 'define',
-    reservations: reservationsOf(inventory, definitions),
+    reservations: reservationsOf(inventory, definitions, { includeRunning: atBoot }),
+    atBoot,
   });
   const steps: Step[] = [];
   const defined: DefinedVgpu[] = [];
@@ -89,7 +94,29 @@ export function planDefineVgpus(
   }
   steps.push(...definitionSteps(defined, attrs), ...starts);
   const verb = request.startNow === true ? 'define and start' : 'define';
-  return { plan: { action: `${verb} ${countedIds(defined.map(idOf))}`, steps }, defined };
+  const notes = atBoot ? cannotStartNow(inventory, defined) : [];
+  return {
+    plan: { action: `${verb} ${countedIds(defined.map(idOf))}`, steps, ...(notes.length > 0 ? { notes } : {}) },
+    defined,
+  };
+}
+
+/** Says when new mdev definitions cannot start beside the vGPUs of another size running now. */
+function cannotStartNow(inventory: Inventory, defined: DefinedVgpu[]): string[] {
+  const notes: string[] = [];
+  for (const host of vgpuHosts(inventory)) {
+    if (!host.nvidia) continue;
+    const mine = defined.filter((d) => d.kind === 'mdev' && host.parents.some((p) => p.name === d.parent));
+    const first = mine[0];
+    if (first === undefined || first.kind !== 'mdev') continue;
+    const size = host.parents.flatMap((p) => p.types).find((t) => t.id === first.type)?.framebufferMiB ?? null;
+    const other = liveFramebufferSizes(host).filter((fb) => size !== null && fb !== size);
+    if (other.length === 0) continue;
+    notes.push(
+      `${host.gpu} runs ${other.map(formatMiB).join(' and ')} vGPUs now: the new definition${mine.length === 1 ? '' : 's'} (${formatMiB(size ?? 0)}) can start once they are removed, or at the next boot ("vgpuctl start --all-auto")`,
+    );
+  }
+  return notes;
 }
 
 /** Plans definitions of running vGPUs, as they run (mdevctl `define -u UUID`). */
@@ -286,10 +313,16 @@ export function planModifyVgpu(
 }
 
 /** Capacity claimed by definitions that are not running: they must still fit when started. */
-export function reservationsOf(inventory: Inventory, definitions: Definitions): Reservations {
+export function reservationsOf(
+  inventory: Inventory,
+  definitions: Definitions,
+  options: { includeRunning?: boolean } = {},
+): Reservations {
   const live = new Set(vgpuHosts(inventory).flatMap((h) => h.live.map((v) => v.id)));
   return {
-    mdev: definitions.mdev.filter((d) => !live.has(d.uuid)).map((d) => ({ parent: d.parent, typeId: d.mdevType })),
+    mdev: definitions.mdev
+      .filter((d) => options.includeRunning === true || !live.has(d.uuid))
+      .map((d) => ({ parent: d.parent, typeId: d.mdevType })),
     vfs: definitions.vendorVfio.map((d) => d.vf),
   };
 }
@@ -349,7 +382,7 @@ function resolveDefinedType(inventory: Inventory, parent: string, query: string,
     .find((p) => p.name === parent);
   const type = info?.types.find((t) => typeMatches({ ...t, nvidiaTypeId: null }, query));
   if (type !== undefined) return type.id;
-  if (force) return checkPathName('mdev type', query.trim());
+  if (force) return forcedTypeId(inventory, query);
   throw new VgpuctlError(
     'VGPU_TYPE_NOT_FOUND',
     info === undefined
@@ -357,6 +390,32 @@ function resolveDefinedType(inventory: Inventory, parent: string, query: string,
       : `Cannot define "${what}": ${parent} offers no type "${query}"`,
     { hint: 'Add --force to define it anyway (for a parent whose types appear later, e.g. after nvidia-vgpud starts)' },
   );
+}
+
+/**
+ * The type id a forced definition writes: mdevctl starts a definition by writing to
+ * `mdev_supported_types/<id>/create`, so a name ("T4-1B") would never start. A name is
+ * resolved through the types other parents offer now, else refused.
+ */
+function forcedTypeId(inventory: Inventory, query: string): string {
+  const text = query.trim();
+  if (/^\d+$/.test(text)) return `nvidia-${text}`;
+  const ids = new Set(
+    vgpuHosts(inventory)
+      .flatMap((h) => h.parents.flatMap((p) => p.types))
+      .filter((t) => typeMatches({ ...t, nvidiaTypeId: null }, text))
+      .map((t) => t.id),
+  );
+  const [only] = ids;
+  if (ids.size === 1 && only !== undefined) return only;
+  if (ids.size > 1 || parseNvidiaTypeName(text) !== undefined || /\s/.test(text)) {
+    throw new VgpuctlError(
+      'INVALID_ARGUMENT',
+      `Cannot define vGPUs of type "${text}" with --force: it is a type name${ids.size > 1 ? ` matching ${[...ids].join(', ')}` : ''}, and a definition needs a type id`,
+      { hint: 'Give the type id, for example --type nvidia-222 ("vgpuctl types" lists them)' },
+    );
+  }
+  return checkPathName('mdev type', text);
 }
 
 function definitionSteps(defined: DefinedVgpu[], attrs: [string, string][]): Step[] {

@@ -114,8 +114,11 @@ export function liveFramebufferSizes(host: VgpuHost): number[] {
 
 /** Orders type ids naturally: `nvidia-63` before `nvidia-222`. */
 export function compareTypeIds(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return TYPE_ID_ORDER.compare(a, b);
 }
+
+/** The order of `localeCompare(b, 'en', { numeric: true })`, built once: localeCompare builds a collator per call. */
+const TYPE_ID_ORDER = new Intl.Collator('en', { numeric: true });
 
 /** The mdev type of `id` on `parent`. */
 export function findMdevType(parent: MdevParentInfo, id: string): MdevTypeInfo | undefined {

@@ -30,9 +30,12 @@ function mdevUuid(gpu: number, index: number): string {
   return `${hex(gpu, 8)}-0000-4000-8000-${hex(index, 12)}`;
 }
 
-/** `big`: defaults gpus 8, vfs 0, instances 512; T4s are added when instances exceed 16 per GPU. */
+/**
+ * `big`: defaults gpus 8, vfs 0, instances 512. Given `gpus` alone, instances default to what
+ * fits (16 per GPU, at most 512); given `instances` alone, T4s are added to hold them.
+ */
 export function bigScenario(params: BigParams = {}): ScenarioInput {
-  const instances = params.instances ?? 512;
+  const instances = params.instances ?? (params.gpus === undefined ? 512 : Math.min(512, params.gpus * T4_PER_GPU));
   const gpuCount = Math.max(params.gpus ?? 8, Math.ceil(instances / T4_PER_GPU));
   const vfs = Math.min(params.vfs ?? 0, 32);
   const gpus: GpuSpec[] = [];
