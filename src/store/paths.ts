@@ -12,6 +12,12 @@ export const MDEVCTL_DIR = '/etc/mdevctl.d';
 export const MDEVCTL_SCRIPTS = 'scripts.d';
 /** vgpuctl's store for NVIDIA vendor-VFIO definitions: `<dir>/<PF address>/<VF address>`. */
 export const VENDOR_VFIO_DIR = '/etc/vgpuctl/vendor-vfio.d';
+/** The host agent's unix socket (`vgpuctl serve`). */
+export const AGENT_SOCKET = '/run/vgpuctl/agent.sock';
+/** The desired state the agent reconciles and `vgpuctl apply` reads by convention. */
+export const HOST_FILE = '/etc/vgpuctl/host.toml';
+/** vgpu_unlock-rs's default `profile_override.toml` (vgpu_unlock-rs src/lib.rs `DEFAULT_PROFILE_OVERRIDE_CONFIG_PATH`). */
+export const DEFAULT_OVERRIDE_PATH = '/etc/vgpu_unlock/profile_override.toml';
 /** The definitions lock (a directory: mkdir(2) is the one exclusive create the port has). */
 export const LOCK_DIR = '/run/vgpuctl/lock';
 

@@ -13,7 +13,6 @@ import { renderReconcile } from '../../ops/desired/plan-reconcile.ts';
 import { readDefinitions } from '../../store/definitions.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
-import type { CommandModule } from './index.ts';
 
 export async function applyCommand(context: CommandContext, file: string): Promise<CommandResult<ApplyDesiredReport>> {
   let text: string;
@@ -61,11 +60,3 @@ export async function applyCommand(context: CommandContext, file: string): Promi
   const failed = report.outcomes.some((o) => o.status === 'failed');
   return { data: report, text: lines.join('\n'), ...(failed ? { exitCode: EXIT_CODES.host } : {}) };
 }
-
-export const applyModule: CommandModule = (program, cli) => {
-  program
-    .command('apply')
-    .description('make the host match a desired-state file (vGPUs, bindings, VFs); removes only what vgpuctl created')
-    .argument('<file>', 'desired state, TOML (the agent reads /etc/vgpuctl/host.toml)')
-    .action((file) => cli.withHost((context) => applyCommand(context, file)));
-};

@@ -6,20 +6,20 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext, GlobalOptions } from '../context.ts';
+import { applyModule } from '../register/apply.ts';
 import { bindModule } from '../register/bind.ts';
 import { doctorModule } from '../register/doctor.ts';
 import { emulateModule } from '../register/emulate.ts';
 import { groupsModule } from '../register/groups.ts';
 import { listModule, showModule } from '../register/inventory.ts';
+import { overrideModule } from '../register/override.ts';
+import { planModule } from '../register/plan.ts';
+import { profilesModule } from '../register/profiles.ts';
 import { selectModule } from '../register/select.ts';
+import { serveModule } from '../register/serve.ts';
 import { sriovModule } from '../register/sriov.ts';
 import { typesCommandModule } from '../register/types.ts';
 import { vgpuCommandModule } from '../register/vgpu/index.ts';
-import { applyModule } from './apply.ts';
-import { overrideModule } from './override.ts';
-import { planModule } from './plan.ts';
-import { profilesModule } from './profiles.ts';
-import { serveModule } from './serve.ts';
 
 /** What a command module gets from the entry point. */
 export interface CliServices {

@@ -11,19 +11,14 @@ import type { Inventory } from '../../discovery/inventory.ts';
 import { parseOverrideFile } from '../../formats/profile-override-toml.ts';
 import { isHostError } from '../../host/host-port.ts';
 import { executePlan } from '../../ops/execute-plan.ts';
-import {
-  checkText,
-  DEFAULT_OVERRIDE_PATH,
-  type OverrideChange,
-  planOverride,
-} from '../../ops/overrides/plan-override.ts';
+import { checkText, type OverrideChange, planOverride } from '../../ops/overrides/plan-override.ts';
 import type { OverrideHostFacts, OverrideIssue } from '../../ops/overrides/validate-overrides.ts';
 import { listVgpuTypes } from '../../ops/vgpu/list-types.ts';
+import { DEFAULT_OVERRIDE_PATH } from '../../store/paths.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { renderDryRun } from '../render/bind-text.ts';
 import { renderIssues, renderOverrideShow } from '../render/override-text.ts';
-import type { CommandModule } from './index.ts';
 
 /** One type's base and effective values. */
 export interface EffectiveType {
@@ -165,7 +160,7 @@ export async function overrideChangeCommand(
   return { data: { dryRun: false, plan, issues }, text: lines.join('\n') };
 }
 
-function keyValues(pairs: readonly string[]): Record<string, string> {
+export function keyValues(pairs: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const i = pair.indexOf('=');
@@ -178,41 +173,3 @@ function keyValues(pairs: readonly string[]): Record<string, string> {
   }
   return out;
 }
-
-/** Registers `vgpuctl override`. */
-export const overrideModule: CommandModule = (program, cli) => {
-  const override = program
-    .command('override')
-    .description("vgpu_unlock-rs's profile_override.toml: show, set, unset, check (no driver patching)");
-  const fileHelp = `the file (default: $VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH or ${DEFAULT_OVERRIDE_PATH})`;
-  override
-    .command('show')
-    .description('show the overrides and the effective profile of each overridden type')
-    .option('--file <path>', fileHelp)
-    .action((options) => cli.withHost((context) => overrideShowCommand(context, options.file)));
-  override
-    .command('check')
-    .description('check the file against vgpu_unlock-rs, the catalog and this host (errors with line and column)')
-    .option('--file <path>', fileHelp)
-    .action((options) => cli.withHost((context) => overrideCheckCommand(context, options.file)));
-  override
-    .command('set')
-    .description('set keys of a table: nvidia-<id> (or profile.nvidia-<id>), mdev.<uuid>, vm.<id>')
-    .argument('<table>', 'the table')
-    .argument('<key=value...>', 'keys to set')
-    .option('--file <path>', fileHelp)
-    .action((table, pairs, options) =>
-      cli.withHost((context) =>
-        overrideChangeCommand(context, { kind: 'set', table, values: keyValues(pairs) }, options.file),
-      ),
-    );
-  override
-    .command('unset')
-    .description('remove keys of a table, or the whole table when no key is given')
-    .argument('<table>', 'the table')
-    .argument('[key...]', 'keys to remove')
-    .option('--file <path>', fileHelp)
-    .action((table, keys, options) =>
-      cli.withHost((context) => overrideChangeCommand(context, { kind: 'unset', table, keys }, options.file)),
-    );
-};

@@ -14,10 +14,14 @@ import {
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { renderPlanResult } from '../render/plan-text.ts';
-import type { CommandModule } from './index.ts';
 
 /** Exit status of `plan` when the request does not fit (the "no capacity" class). */
 export const PLAN_DOES_NOT_FIT = 4;
+
+/** Checks a `--want` request without reading any host: unknown profiles and bad syntax fail here. */
+export function checkWants(want: string): void {
+  resolveWants(parseWants(want));
+}
 
 /** Plans `want` on the host of `context`. */
 export async function planCommand(context: CommandContext, want: string): Promise<CommandResult<PlanResult>> {
@@ -48,23 +52,3 @@ export async function planFleetCommand(file: string, want: string): Promise<Comm
 function result(plan: PlanResult): CommandResult<PlanResult> {
   return { data: plan, text: renderPlanResult(plan), exitCode: plan.fits ? 0 : PLAN_DOES_NOT_FIT };
 }
-
-/** Registers `vgpuctl plan`. */
-export const planModule: CommandModule = (program, cli) => {
-  program
-    .command('plan')
-    .description(
-      'plan vGPUs and passthrough GPUs on this host or a fleet: fits or not, where, and what would make room',
-    )
-    .requiredOption(
-      '--want <wants>',
-      'what to place: "T4-1B:10,L40S-4Q:6,passthrough:1" (entry@numa=N prefers a NUMA node)',
-    )
-    .option('--fleet <file>', 'plan across hosts: a JSON array of "vgpuctl list --json" outputs')
-    .action(async (options) => {
-      // Check the request before opening any host.
-      resolveWants(parseWants(options.want));
-      if (options.fleet !== undefined) cli.emit(await planFleetCommand(options.fleet, options.want));
-      else await cli.withHost((context) => planCommand(context, options.want));
-    });
-};

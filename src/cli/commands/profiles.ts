@@ -10,7 +10,6 @@ import { looksLikePciAddress } from '../../ops/vgpu/resolve.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import { renderProfiles } from '../render/profiles-text.ts';
-import type { CommandModule } from './index.ts';
 import { readOverrideValues } from './override.ts';
 
 /** Where NVIDIA's vGPU host driver installs its type table. */
@@ -119,13 +118,4 @@ const SYNTHETIC_GPU = {
   mdev: null,
   mig: null,
   hostVgpuMode: null,
-};
-
-/** Registers `vgpuctl profiles`. */
-export const profilesModule: CommandModule = (program, cli) => {
-  program
-    .command('profiles')
-    .description("list the NVIDIA vGPU profiles of the host's GPUs (or of a board: T4, L40S …) with their sources")
-    .option('--gpu <gpu>', 'one GPU (PCI address) or a board name from the catalog')
-    .action((options) => cli.withHost((context) => profilesCommand(context, { gpu: options.gpu })));
 };

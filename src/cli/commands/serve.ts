@@ -14,14 +14,12 @@ import { VgpuctlError } from '../../core/errors.ts';
 import { serveMount } from '../../emulator/sandbox/serve-mount.ts';
 import { FsHost } from '../../host/fs-host.ts';
 import { isHostError } from '../../host/host-port.ts';
-import { HOST_FILE } from '../../ops/desired/host-file.ts';
+import { AGENT_SOCKET, HOST_FILE } from '../../store/paths.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
-import type { CommandModule } from './index.ts';
 import { listCommand } from './list.ts';
 
 /** The agent's socket on a real host (below --root when given). */
-export const AGENT_SOCKET = '/run/vgpuctl/agent.sock';
 
 export interface ServeOptions {
   socket?: string | undefined;
@@ -203,34 +201,3 @@ async function groupId(group: string): Promise<number> {
   }
   return Number(gid);
 }
-
-/** Registers `vgpuctl serve`. */
-export const serveModule: CommandModule = (program, cli) => {
-  program
-    .command('serve')
-    .description('run the host agent: REST API, live events, metrics and dashboard (unix socket; TCP with --listen)')
-    .option('--socket <path>', `unix socket (default ${AGENT_SOCKET}; with --emulate, beside the emulated state)`)
-    .option('--socket-group <group>', 'group that may use the socket (mode 0660)')
-    .option('--listen <host:port>', 'also listen on TCP (bearer tokens; without --token-file, one for this run)')
-    .option('--token-file <file>', 'tokens accepted over TCP, mode 0600: lines "admin TOKEN" or "read TOKEN"')
-    .option('--mount <dir>', 'with --emulate: also serve the emulated host as a filesystem at DIR')
-    .option('--desired <file>', `desired state to reconcile continuously (default ${HOST_FILE} on the host)`)
-    .option(
-      '--poll <ms>',
-      'longest time between two readings of sysfs (default 1000; 30000 with --emulate, whose writes are reported)',
-    )
-    .action((options) =>
-      cli.withHost(async (context) => {
-        const stop = new AbortController();
-        const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        try {
-          return await serveCommand(context, options, stop.signal, (banner) => cli.emit(banner));
-        } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-        }
-      }),
-    );
-};

@@ -17,7 +17,10 @@ export const selectModule: CommandModule = (program, cli) => {
       'choose how a VM gets a GPU (passthrough > sriov > mdev > software), plan or --apply it, print its VM configuration',
     )
     .option('--list', 'list every candidate with its verdict (why unavailable ones are)')
-    .option('--gpu-mode <mode>', `only this mode: ${modeList(['auto'])} (default auto: the best available; wgpu = software)`)
+    .option(
+      '--gpu-mode <mode>',
+      `only this mode: ${modeList(['auto'])} (default auto: the best available; wgpu = software)`,
+    )
     .option(
       '--gpu-device <address>',
       'only this GPU (PCI address), VF, mdev parent (nvidia) or render node (renderD128)',

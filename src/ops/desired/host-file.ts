@@ -17,9 +17,6 @@ import { VgpuctlError } from '../../core/errors.ts';
 import { parsePciAddress } from '../../core/pci-address.ts';
 import { parseToml, TomlSyntaxError } from '../../formats/toml.ts';
 
-/** Where the agent reads the host's desired state. */
-export const HOST_FILE = '/etc/vgpuctl/host.toml';
-
 const VgpuWant = z
   .strictObject({
     /** A type id (`nvidia-222`) or name (`GRID T4-1B`). */

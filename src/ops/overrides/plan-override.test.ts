@@ -5,8 +5,9 @@ import type { VgpuctlError } from '../../core/errors.ts';
 import { EmulatedHost } from '../../emulator/emulated-host.ts';
 import { EmulatedKernel } from '../../emulator/kernel.ts';
 import { resolveScenario } from '../../emulator/scenario/load.ts';
+import { DEFAULT_OVERRIDE_PATH } from '../../store/paths.ts';
 import { executePlan } from '../execute-plan.ts';
-import { checkText, DEFAULT_OVERRIDE_PATH, planOverride, tablePath, valueText } from './plan-override.ts';
+import { checkText, planOverride, tablePath, valueText } from './plan-override.ts';
 
 const fixture = await readFile(
   new URL('../../../test/fixtures/vgpu-unlock/profile_override.toml', import.meta.url),

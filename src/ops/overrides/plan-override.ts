@@ -11,9 +11,6 @@ import { parseOverrideFile, setKey, splitDotted, tomlValue, unsetKey } from '../
 import { TomlSyntaxError } from '../../formats/toml.ts';
 import { type OverrideHostFacts, type OverrideIssue, validateOverrides } from './validate-overrides.ts';
 
-/** Where vgpu_unlock-rs reads overrides (VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH changes it). */
-export const DEFAULT_OVERRIDE_PATH = '/etc/vgpu_unlock/profile_override.toml';
-
 /** A change: set keys of a table, or unset keys (none: the whole table). */
 export type OverrideChange =
   | { kind: 'set'; table: string; values: Record<string, string> }
