@@ -84,7 +84,7 @@ export async function benchTargets(): Promise<void> {
       r.vgpuctl,
       r.reference,
       `${r.ratio.toFixed(2)}x`,
-      `${r.goal.at === 'most' ? '≤' : '≥'} ${r.goal.value}x`,
+      `${r.goal.at === 'most' ? '≤' : '≥'} ${r.goal.value < 1 ? `1/${Math.round(1 / r.goal.value)}` : r.goal.value}x`,
       (r.goal.at === 'most' ? r.ratio <= r.goal.value : r.ratio >= r.goal.value) ? 'yes' : 'NO',
     ]),
   );
