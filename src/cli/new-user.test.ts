@@ -92,6 +92,14 @@ describe('--dry-run changes nothing, on every command that accepts it', () => {
     sriov: ['sriov', '0000:41:00.0', '--vfs', '2'],
     doctor: ['doctor'],
     select: ['select', '--apply'],
+    profiles: ['profiles'],
+    plan: ['plan', '--want', 'T4-1B:1'],
+    'override show': ['override', 'show'],
+    'override check': ['override', 'check'],
+    'override set': ['override', 'set', 'nvidia-222', 'frl_config=30'],
+    'override unset': ['override', 'unset', 'nvidia-222'],
+    serve: ['serve'],
+    apply: ['apply', 'HOSTFILE'],
   };
 
   test('the table names every command', () => {
@@ -102,15 +110,22 @@ describe('--dry-run changes nothing, on every command that accepts it', () => {
     const setup = [
       await cli('--emulate', 'lab', 'create', '--type', 'T4-1B', '--uuid', RUNNING),
       await cli('--emulate', 'lab', 'define', '--type', 'T4-1B', '--gpu', '3b:00.0', '--uuid', DEFINED),
+      await cli('--emulate', 'lab', 'override', 'set', 'nvidia-222', 'frl_config=30'),
     ];
     for (const run of setup) assert.equal(run.status, 0, run.stderr);
     const mount = join(work.dir, 'mount');
     await mkdir(mount);
+    const hostFile = join(work.dir, 'host.toml');
+    await writeFile(hostFile, '[[gpu]]\naddress = "3b:00.0"\nvgpus = [{ type = "nvidia-222", count = 1 }]\n');
+    const placeholders: Record<string, string> = {
+      TREE: join(work.dir, 'tree'),
+      MOUNT: mount,
+      TOUCHED: join(work.dir, 'x'),
+      HOSTFILE: hostFile,
+    };
     const before = await snapshot(work.dir);
     for (const [name, args] of Object.entries(runs)) {
-      const resolved = args.map((a) =>
-        a === 'TREE' ? join(work.dir, 'tree') : a === 'MOUNT' ? mount : a === 'TOUCHED' ? join(work.dir, 'x') : a,
-      );
+      const resolved = args.map((a) => placeholders[a] ?? a);
       const run = await cli('--emulate', 'lab', '--dry-run', '--json', ...resolved);
       assert.ok(
         run.status === 0 || (run.status === 2 && /with --dry-run/.test(run.stderr)),

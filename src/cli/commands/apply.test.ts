@@ -15,7 +15,8 @@ describe('vgpuctl apply', () => {
   after(() => cleanup());
 
   const vgpus = async () =>
-    JSON.parse((await runCli(['--emulate', 'lab', '--json', 'vgpus'], env)).stdout) as { id: string }[];
+    (JSON.parse((await runCli(['--emulate', 'lab', '--json', 'vgpus'], env)).stdout) as { items: { id: string }[] })
+      .items;
 
   test('a malformed file: exit 2, its line and column, nothing changed', async () => {
     const file = join(dir, 'bad.toml');

@@ -4,25 +4,13 @@
  */
 import { VgpuctlError } from '../../core/errors.ts';
 import type { CommandModule } from '../commands/index.ts';
-import type { GlobalOptions } from '../context.ts';
+import { refuseDryRun } from './refuse-dry-run.ts';
 
 /** Help of `emulate mount|run --fast-open` (the README explains the trade-off). */
 const FAST_OPEN_HELP =
   "let the kernel open files without asking the server: repeated reads cost no request, and root's wrong-direction opens fail at read/write instead of open";
 
 const emulateCommands = () => import('../commands/emulate.ts');
-
-/**
- * `mount` and `run` have no plan to show: what they change is up to the client or the
- * command, so --dry-run is refused rather than ignored.
- */
-function refuseDryRun(globals: GlobalOptions, action: string, usage: string): void {
-  if (globals.dryRun === true) {
-    throw new VgpuctlError('USAGE', `Cannot ${action} with --dry-run: it has no plan to show`, {
-      hint: `Run it without --dry-run: ${usage}`,
-    });
-  }
-}
 
 /** Registers `vgpuctl emulate` and its subcommands. */
 export const emulateModule: CommandModule = (program, cli) => {

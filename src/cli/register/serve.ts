@@ -1,6 +1,7 @@
 /** Command-line syntax of `vgpuctl serve`; `../commands/serve.ts` (and the agent) load only when it runs. */
 import { AGENT_SOCKET, HOST_FILE } from '../../store/paths.ts';
 import type { CommandModule } from '../commands/index.ts';
+import { refuseDryRun } from './refuse-dry-run.ts';
 
 const serve = () => import('../commands/serve.ts');
 
@@ -19,8 +20,9 @@ export const serveModule: CommandModule = (program, cli) => {
       '--poll <ms>',
       'longest time between two readings of sysfs (default 1000; 30000 with --emulate, whose writes are reported)',
     )
-    .action((options) =>
-      cli.withHost(async (context) => {
+    .action((options) => {
+      refuseDryRun(cli.globals(), 'serve', 'vgpuctl serve');
+      return cli.withHost(async (context) => {
         const { serveCommand } = await serve();
         const stop = new AbortController();
         const onSignal = () => stop.abort();
@@ -32,6 +34,6 @@ export const serveModule: CommandModule = (program, cli) => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
         }
-      }),
-    );
+      });
+    });
 };
