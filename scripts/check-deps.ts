@@ -35,6 +35,26 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
     node: ['node:fs', 'node:fs/promises', 'node:path', 'node:crypto', 'node:url', 'node:events'],
   },
   emulator: { layers: ['core', 'formats', 'host', 'emulator'], packages: ['zod'], node: ['*'] },
+  // The agent is an entry point beside cli/: it shares the CLI's use-case functions
+  // (cli/commands/*, which return data and never print) and its context type.
+  agent: {
+    layers: [
+      'core',
+      'formats',
+      'host',
+      'discovery',
+      'store',
+      'ops',
+      'vmconfig',
+      'manager',
+      'model',
+      'emulator',
+      'cli',
+      'agent',
+    ],
+    packages: ['@hono/node-server', '@hono/zod-openapi', 'hono', 'pino', 'prom-client', 'zod'],
+    node: ['*'],
+  },
   cli: {
     layers: [
       'core',
@@ -45,8 +65,9 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
       'ops',
       'vmconfig',
       'manager',
-      'emulator',
       'model',
+      'emulator',
+      'agent',
       'kube',
       'cli',
     ],

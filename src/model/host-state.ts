@@ -28,3 +28,11 @@ export function hostState(inventory: Inventory, definitions: Definitions, readAt
     readAt,
   };
 }
+
+/** MiB of framebuffer the live vGPUs of a GPU (or mdev parent) hold, by their types' framebuffer. */
+export function allocatedMiB(state: HostState, gpu: string): number {
+  const fb = new Map(state.types.filter((t) => t.gpu === gpu).map((t) => [t.id, t.framebufferMiB ?? 0]));
+  return state.vgpus
+    .filter((v) => v.gpu === gpu && v.state === 'running' && v.type !== null)
+    .reduce((sum, v) => sum + (fb.get(v.type as string) ?? 0), 0);
+}

@@ -9,6 +9,7 @@ import { bindModule } from './bind.ts';
 import { doctorModule } from './doctor.ts';
 import { groupsModule } from './groups.ts';
 import { selectModule } from './select.ts';
+import { serveModule } from './serve.ts';
 import { sriovModule } from './sriov.ts';
 import { typesCommandModule } from './types.ts';
 import { vgpuCommandModule } from './vgpu.ts';
@@ -34,4 +35,5 @@ export const COMMAND_MODULES: CommandModule[] = [
   sriovModule,
   doctorModule,
   selectModule,
+  serveModule,
 ];
