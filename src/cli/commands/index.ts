@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.ts';
 import { bindModule } from './bind.ts';
 import { doctorModule } from './doctor.ts';
 import { groupsModule } from './groups.ts';
+import { kubeletPluginModule } from './kubelet-plugin.ts';
 import { selectModule } from './select.ts';
 import { serveModule } from './serve.ts';
 import { sriovModule } from './sriov.ts';
@@ -36,4 +37,5 @@ export const COMMAND_MODULES: CommandModule[] = [
   doctorModule,
   selectModule,
   serveModule,
+  kubeletPluginModule,
 ];

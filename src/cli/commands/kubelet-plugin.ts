@@ -1,0 +1,273 @@
+/**
+ * `vgpuctl kubelet-plugin`: the node side of Kubernetes — `dra` (the DRA driver: ResourceSlices
+ * and NodePrepareResources on demand), `device-plugin` (v1beta1, for KubeVirt's
+ * permittedHostDevices), `config` (the permittedHostDevices snippet for this host) and `slices`
+ * (the ResourceSlices `dra` would publish, without an API server). The daemons run until
+ * SIGINT/SIGTERM on the live host model.
+ */
+import { hostname } from 'node:os';
+import { emulatedKernelChanges } from '../../agent/change-sources.ts';
+import { VgpuctlError } from '../../core/errors.ts';
+import { discover } from '../../discovery/discover.ts';
+import { kubeClusterApi } from '../../kube/api/kube-client.ts';
+import { DEFAULT_DEVICE_PLUGIN_DIR, DevicePluginSet } from '../../kube/device-plugin/plugin.ts';
+import { Checkpoint } from '../../kube/dra/checkpoint.ts';
+import { DraDriver } from '../../kube/dra/driver.ts';
+import { DEFAULT_PLUGINS_DIR, DEFAULT_REGISTRY_DIR, startDraPlugin } from '../../kube/dra/plugin-server.ts';
+import { resourceSlices } from '../../kube/dra/resource-slices.ts';
+import { SlicePublisher } from '../../kube/dra/slice-publisher.ts';
+import { permittedHostDevices, permittedHostDevicesYaml } from '../../kube/kubevirt-config.ts';
+import { nodeDevices } from '../../kube/node-devices.ts';
+import { type ChangeSource, HostModel } from '../../model/host-model.ts';
+import { readDefinitions } from '../../store/definitions.ts';
+import type { CommandResult } from '../command-result.ts';
+import type { CommandContext } from '../context.ts';
+import type { CommandModule } from './index.ts';
+
+export const DEFAULT_DRIVER = 'gpu.vgpuctl.io';
+
+function nodeNameOf(option: string | undefined, env: NodeJS.ProcessEnv): string {
+  return option ?? (env.NODE_NAME || hostname());
+}
+
+function typesOf(option: string | undefined): string[] | undefined {
+  return option === undefined
+    ? undefined
+    : option
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
+}
+
+function pollOf(option: string | undefined): number {
+  const ms = option === undefined ? 1000 : Number(option);
+  if (!(Number.isInteger(ms) && ms >= 50))
+    throw new VgpuctlError('INVALID_ARGUMENT', `Cannot poll every "${option}" ms: give a whole number of 50 or more`, {
+      hint: 'For example --poll 1000',
+    });
+  return ms;
+}
+
+function liveModel(context: CommandContext, pollMs: number): HostModel {
+  const changes: ChangeSource[] =
+    context.emulator === undefined ? [] : [emulatedKernelChanges(context.emulator.kernel)];
+  return new HostModel({
+    read: async () => ({
+      inventory: await discover(context.host, { pciIds: context.pciIds }),
+      definitions: await readDefinitions(context.host),
+    }),
+    changes,
+    pollMs,
+  });
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+export interface DraCommandOptions {
+  driver?: string;
+  nodeName?: string;
+  registryDir?: string;
+  pluginsDir?: string;
+  kubeconfig?: string;
+  apiServer?: string;
+  types?: string;
+  counters?: boolean;
+  poll?: string;
+}
+
+/** Runs the DRA driver until `stop` resolves. */
+export async function draCommand(
+  context: CommandContext,
+  options: DraCommandOptions,
+  stop: Promise<void>,
+  ready: (banner: CommandResult) => void,
+  log: (line: string) => void,
+): Promise<CommandResult> {
+  const driverName = options.driver ?? DEFAULT_DRIVER;
+  const nodeName = nodeNameOf(options.nodeName, context.env);
+  const types = typesOf(options.types);
+  const model = liveModel(context, pollOf(options.poll));
+  await model.start();
+  try {
+    const cluster = kubeClusterApi(
+      options.apiServer !== undefined
+        ? { server: options.apiServer }
+        : options.kubeconfig !== undefined
+          ? { kubeconfig: options.kubeconfig }
+          : { defaults: true },
+    );
+    const driver = new DraDriver({
+      host: context.host,
+      model,
+      cluster,
+      checkpoint: await Checkpoint.load(context.host, driverName),
+      driver: driverName,
+      nodeName,
+      ...(types === undefined ? {} : { types }),
+    });
+    const plugin = await startDraPlugin({
+      driver,
+      driverName,
+      model,
+      publisher: new SlicePublisher(cluster, { driver: driverName, nodeName, counters: options.counters !== false }),
+      registryDir: options.registryDir ?? DEFAULT_REGISTRY_DIR,
+      pluginsDir: options.pluginsDir ?? DEFAULT_PLUGINS_DIR,
+      log,
+    });
+    const offer = driver.offer();
+    ready({
+      data: {
+        driver: driverName,
+        nodeName,
+        registrationSocket: plugin.registrationSocket,
+        draSocket: plugin.draSocket,
+        devices: offer.devices.length,
+      },
+      text: [
+        `vgpuctl DRA driver ${driverName} on ${context.host.description}, node ${nodeName}`,
+        `  registration: ${plugin.registrationSocket}`,
+        `  DRAPlugin v1: ${plugin.draSocket}`,
+        `  ${offer.devices.length} devices on ${offer.counters.length} GPUs${offer.skipped.length === 0 ? '' : ` (left out: ${offer.skipped.join(', ')})`}`,
+        'Press Ctrl-C to stop.',
+      ].join('\n'),
+    });
+    await stop;
+    await plugin.stop();
+  } finally {
+    model.stop();
+  }
+  return { data: { stopped: true }, text: 'vgpuctl DRA driver stopped' };
+}
+
+/** Runs the device plugin until `stop` resolves. */
+export async function devicePluginCommand(
+  context: CommandContext,
+  options: { dir?: string; alias?: string[]; poll?: string },
+  stop: Promise<void>,
+  ready: (banner: CommandResult) => void,
+  log: (line: string) => void,
+): Promise<CommandResult> {
+  const aliases: Record<string, string> = {};
+  for (const pair of options.alias ?? []) {
+    const [name, alias] = pair.split('=');
+    if (name === undefined || alias === undefined || name === '' || alias === '')
+      throw new VgpuctlError('INVALID_ARGUMENT', `Cannot use alias "${pair}": expected RESOURCE=ALIAS`, {
+        hint: 'For example --alias nvidia.com/GRID_T4-1B=nvidia.com/vgpu',
+      });
+    aliases[name] = alias;
+  }
+  const model = liveModel(context, pollOf(options.poll));
+  await model.start();
+  const plugins = new DevicePluginSet({
+    host: context.host,
+    model,
+    dir: options.dir ?? DEFAULT_DEVICE_PLUGIN_DIR,
+    aliases,
+    log,
+  });
+  try {
+    await plugins.start();
+    ready({
+      data: { dir: options.dir ?? DEFAULT_DEVICE_PLUGIN_DIR, resources: plugins.resources },
+      text: [
+        `vgpuctl device plugin on ${context.host.description}`,
+        ...plugins.resources.map((r) => `  ${r}: ${plugins.socketOf(r)}`),
+        'Press Ctrl-C to stop.',
+      ].join('\n'),
+    });
+    await stop;
+  } finally {
+    await plugins.stop();
+    model.stop();
+  }
+  return { data: { stopped: true }, text: 'vgpuctl device plugin stopped' };
+}
+
+export async function configCommand(context: CommandContext): Promise<CommandResult> {
+  const devices = permittedHostDevices(await discover(context.host, { pciIds: context.pciIds }));
+  return { data: { permittedHostDevices: devices }, text: permittedHostDevicesYaml(devices) };
+}
+
+export async function slicesCommand(
+  context: CommandContext,
+  options: { driver?: string; nodeName?: string; types?: string; counters?: boolean },
+): Promise<CommandResult> {
+  const nodeName = nodeNameOf(options.nodeName, context.env);
+  const types = typesOf(options.types);
+  const offer = nodeDevices(await discover(context.host, { pciIds: context.pciIds }), {
+    nodeName,
+    ...(types === undefined ? {} : { types }),
+  });
+  const slices = resourceSlices(offer, {
+    driver: options.driver ?? DEFAULT_DRIVER,
+    nodeName,
+    generation: 1,
+    counters: options.counters !== false,
+  });
+  const lines = slices.map(
+    (s) =>
+      `${s.metadata.name}: ${s.spec.devices.length} devices (${[...new Set(s.spec.devices.map((d) => (d.attributes.mechanism && 'string' in d.attributes.mechanism ? d.attributes.mechanism.string : '')))].join(', ')})`,
+  );
+  if (offer.skipped.length > 0)
+    lines.push(`left out (over 128 devices per GPU; choose with --types): ${offer.skipped.join(', ')}`);
+  return { data: { items: slices, skipped: offer.skipped }, text: lines.join('\n') };
+}
+
+/** Registers `vgpuctl kubelet-plugin`. */
+export const kubeletPluginModule: CommandModule = (program, cli) => {
+  const log = (line: string) => process.stderr.write(`vgpuctl: ${line}\n`);
+  const group = program
+    .command('kubelet-plugin')
+    .description('run as a Kubernetes node plugin: DRA driver or device plugin');
+  group
+    .command('dra')
+    .description('run the DRA driver: publish ResourceSlices, prepare claims on demand (until SIGTERM)')
+    .option('--driver <name>', `driver name (default ${DEFAULT_DRIVER})`)
+    .option('--node-name <name>', 'node name (default $NODE_NAME, else the hostname)')
+    .option('--registry-dir <dir>', `kubelet plugin registry (default ${DEFAULT_REGISTRY_DIR})`)
+    .option(
+      '--plugins-dir <dir>',
+      `kubelet plugins dir; the socket is DIR/DRIVER/dra.sock (default ${DEFAULT_PLUGINS_DIR})`,
+    )
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--api-server <url>', 'API server URL without credentials (development)')
+    .option('--types <list>', 'only these vGPU types, comma-separated (ids, names or profiles like T4-1B)')
+    .option('--no-counters', 'publish no shared counters (clusters without partitionable devices)')
+    .option('--poll <ms>', 'longest time between two readings of sysfs (default 1000)')
+    .action((options) =>
+      cli.withHost((context) => draCommand(context, options, untilSignal(), (banner) => cli.emit(banner), log)),
+    );
+  group
+    .command('device-plugin')
+    .description('run the kubelet device plugin (v1beta1) for KubeVirt permittedHostDevices (until SIGTERM)')
+    .option('--dir <dir>', `kubelet device-plugins dir (default ${DEFAULT_DEVICE_PLUGIN_DIR})`)
+    .option('--alias <resource=alias...>', 'also offer a resource under another name')
+    .option('--poll <ms>', 'longest time between two readings of sysfs (default 1000)')
+    .action((options) =>
+      cli.withHost((context) =>
+        devicePluginCommand(context, options, untilSignal(), (banner) => cli.emit(banner), log),
+      ),
+    );
+  group
+    .command('config')
+    .description("print KubeVirt's permittedHostDevices for this host's GPUs and vGPU types")
+    .action(() => cli.withHost((context) => configCommand(context)));
+  group
+    .command('slices')
+    .description('print the ResourceSlices the DRA driver would publish for this host')
+    .option('--driver <name>', `driver name (default ${DEFAULT_DRIVER})`)
+    .option('--node-name <name>', 'node name (default $NODE_NAME, else the hostname)')
+    .option('--types <list>', 'only these vGPU types, comma-separated')
+    .option('--no-counters', 'publish no shared counters')
+    .action((options) => cli.withHost((context) => slicesCommand(context, options)));
+};
