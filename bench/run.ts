@@ -4,12 +4,14 @@
  */
 import { benchDiscovery } from './discovery.ts';
 import { benchFuse } from './fuse.ts';
+import { benchKube } from './kube.ts';
 import { benchMdevctlOnEmulator } from './mdevctl-on-emulator.ts';
 import { benchVgpuVsMdevctl } from './vgpu-vs-mdevctl.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   discovery: benchDiscovery,
   fuse: benchFuse,
+  kube: benchKube,
   'mdevctl-on-emulator': benchMdevctlOnEmulator,
   'vgpu-vs-mdevctl': benchVgpuVsMdevctl,
 };

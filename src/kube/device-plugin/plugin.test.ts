@@ -34,7 +34,12 @@ async function startNode(scenario: string | ScenarioInput, before: (h: ReturnTyp
   const dir = await mkdtemp(join(tmpdir(), 'vgpuctl-dp-'));
   const kubelet = new DeviceManagerKubelet(join(dir, 'kubelet.sock'));
   await kubelet.start();
-  const plugins = new DevicePluginSet({ host: emu.host, model, dir });
+  const plugins = new DevicePluginSet({
+    host: emu.host,
+    model,
+    dir,
+    changes: [(notify) => emu.kernel.onWrite(() => notify())],
+  });
   await plugins.start();
   return {
     ...emu,
@@ -176,7 +181,14 @@ describe('device plugin v1beta1', () => {
 });
 
 describe('preferredAllocation()', () => {
-  const dev = (id: string, gpu: string, numaNode: number) => ({ id, gpu, numaNode, iommuGroup: null, functions: [] });
+  const dev = (id: string, gpu: string, numaNode: number) => ({
+    id,
+    gpu,
+    numaNode,
+    iommuGroup: null,
+    functions: [],
+    check: 'present' as const,
+  });
   const devices = [dev('a', 'g0', 0), dev('b', 'g1', 1), dev('c', 'g1', 1), dev('d', 'g2', 0)];
 
   test('keeps what must be included and fills from its NUMA node, then its GPU', () => {

@@ -11,7 +11,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { HostPort } from '../../host/host-port.ts';
-import type { HostModel } from '../../model/host-model.ts';
+import type { ChangeSource, HostModel } from '../../model/host-model.ts';
+import { isVfioDriver } from '../../ops/passthrough/driver-name.ts';
 import type { Device } from '../generated/v1beta1/Device.ts';
 import type { DevicePluginHandlers } from '../generated/v1beta1/DevicePlugin.ts';
 import type { ListAndWatchResponse } from '../generated/v1beta1/ListAndWatchResponse.ts';
@@ -30,6 +31,14 @@ export interface DevicePluginOptions {
   model: HostModel;
   dir?: string;
   aliases?: Readonly<Record<string, string>>;
+  /**
+   * Sources that say the host may have changed (the emulated kernel's writes). Each notification
+   * re-checks the health of every listed device directly — a few reads per device, not a whole
+   * reading of the host — so that a device that went away is Unhealthy within milliseconds.
+   */
+  changes?: ChangeSource[];
+  /** Interval of the same direct health check where no source notifies (sysfs on a real host). Default 100 ms. */
+  healthPollMs?: number;
   log?: (line: string) => void;
 }
 
@@ -50,6 +59,10 @@ export class DevicePluginSet {
   private readonly options: DevicePluginOptions;
   private readonly dir: string;
   private unsubscribe: () => void = () => {};
+  private stops: (() => void)[] = [];
+  private healthTimer: ReturnType<typeof setInterval> | undefined;
+  private checking = false;
+  private recheck = false;
   private watcher: FSWatcher | undefined;
   private kubeletInode: number | undefined;
   private updating: Promise<void> = Promise.resolve();
@@ -74,6 +87,9 @@ export class DevicePluginSet {
     this.unsubscribe = this.options.model.subscribe(() => {
       void this.update();
     });
+    for (const source of this.options.changes ?? []) this.stops.push(source(() => void this.checkHealth()));
+    this.healthTimer = setInterval(() => void this.checkHealth(), this.options.healthPollMs ?? 100);
+    this.healthTimer.unref();
     this.watcher = watch(this.dir, { persistent: false }, (_event, file) => {
       if (file === KUBELET_SOCKET) void this.kubeletChanged();
     });
@@ -83,6 +99,8 @@ export class DevicePluginSet {
 
   async stop(): Promise<void> {
     this.unsubscribe();
+    for (const stop of this.stops) stop();
+    clearInterval(this.healthTimer);
     this.watcher?.close();
     await this.updating;
     for (const served of this.served.values()) {
@@ -106,12 +124,55 @@ export class DevicePluginSet {
     for (const resource of resources) {
       const served = this.served.get(resource.name) ?? (await this.serve(resource));
       served.resource = resource;
-      served.healthy = new Set(resource.devices.map((d) => d.id));
       for (const device of resource.devices) served.known.set(device.id, device);
     }
     for (const served of this.served.values()) {
-      if (!resources.some((r) => r.name === served.resource.name)) served.healthy = new Set();
-      this.send(served);
+      if (!resources.some((r) => r.name === served.resource.name))
+        served.resource = { ...served.resource, devices: [] };
+    }
+    // A reading may have started before the latest change: health is what the host says now.
+    await this.checkHealth();
+  }
+
+  /** Re-checks every listed device on the host; streams get the list when a health changed. */
+  async checkHealth(): Promise<void> {
+    if (this.checking) {
+      this.recheck = true;
+      return;
+    }
+    this.checking = true;
+    try {
+      do {
+        this.recheck = false;
+        for (const served of this.served.values()) {
+          const inResource = new Set(served.resource.devices.map((d) => d.id));
+          const healthy = new Set<string>();
+          for (const device of served.known.values())
+            if (inResource.has(device.id) && (await this.present(device))) healthy.add(device.id);
+          served.healthy = healthy;
+          this.send(served);
+        }
+      } while (this.recheck);
+    } catch (error) {
+      this.options.log?.(`cannot check device health: ${(error as Error).message}`);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async present(device: PluginDevice): Promise<boolean> {
+    const { host } = this.options;
+    switch (device.check) {
+      case 'mdev':
+        return host.exists(`/sys/bus/mdev/devices/${device.id}`);
+      case 'present':
+        return host.exists(`/sys/bus/pci/devices/${device.id}`);
+      case 'vfio-bound': {
+        const link = `/sys/bus/pci/devices/${device.id}/driver`;
+        if (!(await host.exists(link))) return false;
+        const target = await host.readlink(link);
+        return isVfioDriver(target.slice(target.lastIndexOf('/') + 1));
+      }
     }
   }
 

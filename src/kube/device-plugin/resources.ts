@@ -22,6 +22,8 @@ export interface PluginDevice {
   iommuGroup: number | null;
   /** Every PCI function a VM gets with it (the GPU and its audio function); [] for mdevs. */
   functions: string[];
+  /** How its health is checked between readings: the mdev exists, the function is on VFIO, the VF exists. */
+  check: 'mdev' | 'vfio-bound' | 'present';
 }
 
 export interface PluginResource {
@@ -63,6 +65,7 @@ export function pluginResources(
           numaNode: gpu.numaNode,
           iommuGroup: vf.iommuGroup,
           functions: [vf.address],
+          check: 'present',
         },
       );
     }
@@ -100,6 +103,7 @@ function addMdev(
       numaNode: typeof gpu === 'string' ? null : gpu.numaNode,
       iommuGroup: instance.iommuGroup,
       functions: [],
+      check: 'mdev',
     },
   );
 }
@@ -119,6 +123,7 @@ function pciDevice(gpu: Gpu): PluginDevice {
     numaNode: gpu.numaNode,
     iommuGroup: gpu.iommuGroup?.id ?? null,
     functions: (gpu.iommuGroup?.members ?? []).filter((m) => !m.bridge).map((m) => m.address),
+    check: 'vfio-bound',
   };
 }
 

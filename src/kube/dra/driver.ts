@@ -88,7 +88,8 @@ export class DraDriver {
           results[claim.uid] = { devices: [], error: messageOf(error) };
         }
       }
-      await this.options.model.refresh();
+      // The model follows the host's changes by itself; ask for a reading without waiting for it.
+      void this.options.model.refresh();
       return results;
     });
   }
@@ -105,7 +106,8 @@ export class DraDriver {
           results[claim.uid] = { error: messageOf(error) };
         }
       }
-      await this.options.model.refresh();
+      // The model follows the host's changes by itself; ask for a reading without waiting for it.
+      void this.options.model.refresh();
       return results;
     });
   }
@@ -144,7 +146,7 @@ export class DraDriver {
       // A crash left this claim half-prepared: finish what the checkpoint says, with the same devices.
       planned = known.devices;
     } else {
-      await this.options.model.refresh();
+      // The model's latest reading says what is offered; the plans below read the host afresh.
       const offer = this.offer();
       planned = ours.map((r) => {
         const device = offer.devices.find((d) => d.name === r.device);
