@@ -11,7 +11,7 @@ type Doc = any;
 async function manifests(): Promise<Doc[]> {
   const docs: Doc[] = [];
   for (const file of (await readdir(DIR)).filter((f) => f.endsWith('.yaml')).sort())
-    docs.push(...(loadAllYaml(await readFile(new URL(file, DIR), 'utf8')) as Doc[]));
+    docs.push(...loadAllYaml(await readFile(new URL(file, DIR), 'utf8')));
   return docs;
 }
 

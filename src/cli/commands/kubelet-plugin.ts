@@ -10,7 +10,11 @@ import { emulatedKernelChanges } from '../../agent/change-sources.ts';
 import { VgpuctlError } from '../../core/errors.ts';
 import { discover } from '../../discovery/discover.ts';
 import { kubeClusterApi } from '../../kube/api/kube-client.ts';
-import { DEFAULT_DEVICE_PLUGIN_DIR, DevicePluginSet } from '../../kube/device-plugin/plugin.ts';
+import {
+  DEFAULT_DEVICE_PLUGIN_DIR,
+  DEVICE_PLUGIN_SETTLE_MS,
+  DevicePluginSet,
+} from '../../kube/device-plugin/plugin.ts';
 import { Checkpoint } from '../../kube/dra/checkpoint.ts';
 import { DraDriver } from '../../kube/dra/driver.ts';
 import { DEFAULT_PLUGINS_DIR, DEFAULT_REGISTRY_DIR, startDraPlugin } from '../../kube/dra/plugin-server.ts';
@@ -48,16 +52,23 @@ function pollOf(option: string | undefined): number {
   return ms;
 }
 
-function liveModel(context: CommandContext, pollMs: number): HostModel {
-  const changes: ChangeSource[] =
-    context.emulator === undefined ? [] : [emulatedKernelChanges(context.emulator.kernel)];
+function changesOf(context: CommandContext): ChangeSource[] {
+  return context.emulator === undefined ? [] : [emulatedKernelChanges(context.emulator.kernel)];
+}
+
+/** The live model; the device plugin's needs no IOMMU-group walk or /proc scan, and lets health checks answer first. */
+function liveModel(context: CommandContext, pollMs: number, devicePlugin = false): HostModel {
   return new HostModel({
     read: async () => ({
-      inventory: await discover(context.host, { pciIds: context.pciIds }),
+      inventory: await discover(context.host, {
+        pciIds: context.pciIds,
+        ...(devicePlugin ? { deviceUsers: false, iommuGroups: false } : {}),
+      }),
       definitions: await readDefinitions(context.host),
     }),
-    changes,
+    changes: changesOf(context),
     pollMs,
+    ...(devicePlugin ? { settleMs: DEVICE_PLUGIN_SETTLE_MS } : {}),
   });
 }
 
@@ -166,13 +177,14 @@ export async function devicePluginCommand(
       });
     aliases[name] = alias;
   }
-  const model = liveModel(context, pollOf(options.poll));
+  const model = liveModel(context, pollOf(options.poll), true);
   await model.start();
   const plugins = new DevicePluginSet({
     host: context.host,
     model,
     dir: options.dir ?? DEFAULT_DEVICE_PLUGIN_DIR,
     aliases,
+    changes: changesOf(context),
     log,
   });
   try {

@@ -25,6 +25,12 @@ import { type PluginDevice, type PluginResource, pluginResources } from './resou
 export const DEFAULT_DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
 export const KUBELET_SOCKET = 'kubelet.sock';
 export const API_VERSION = 'v1beta1';
+/**
+ * How long the device plugin's model gathers change notifications before reading the host:
+ * the direct health check answers the kubelet first, and a whole reading of a large host
+ * (seconds of work on thousands of devices) does not delay that answer.
+ */
+export const DEVICE_PLUGIN_SETTLE_MS = 50;
 
 export interface DevicePluginOptions {
   host: HostPort;
@@ -39,6 +45,8 @@ export interface DevicePluginOptions {
   changes?: ChangeSource[];
   /** Interval of the same direct health check where no source notifies (sysfs on a real host). Default 100 ms. */
   healthPollMs?: number;
+  /** Called after a changed list went out on the resource's ListAndWatch streams (metrics, benchmarks). */
+  onSent?: (resource: string, devices: readonly Device[]) => void;
   log?: (line: string) => void;
 }
 
@@ -144,11 +152,12 @@ export class DevicePluginSet {
     try {
       do {
         this.recheck = false;
+        const present = await this.presence();
         for (const served of this.served.values()) {
           const inResource = new Set(served.resource.devices.map((d) => d.id));
           const healthy = new Set<string>();
           for (const device of served.known.values())
-            if (inResource.has(device.id) && (await this.present(device))) healthy.add(device.id);
+            if (inResource.has(device.id) && (await present(device))) healthy.add(device.id);
           served.healthy = healthy;
           this.send(served);
         }
@@ -160,20 +169,30 @@ export class DevicePluginSet {
     }
   }
 
-  private async present(device: PluginDevice): Promise<boolean> {
+  /**
+   * What is on the host now, in two directory listings (live mdevs, PCI functions) and one
+   * driver link per whole GPU — not a read per device, which on thousands of devices would
+   * take longer than the kubelet should wait.
+   */
+  private async presence(): Promise<(device: PluginDevice) => Promise<boolean>> {
     const { host } = this.options;
-    switch (device.check) {
-      case 'mdev':
-        return host.exists(`/sys/bus/mdev/devices/${device.id}`);
-      case 'present':
-        return host.exists(`/sys/bus/pci/devices/${device.id}`);
-      case 'vfio-bound': {
-        const link = `/sys/bus/pci/devices/${device.id}/driver`;
-        if (!(await host.exists(link))) return false;
-        const target = await host.readlink(link);
-        return isVfioDriver(target.slice(target.lastIndexOf('/') + 1));
+    const list = async (dir: string) => new Set((await host.exists(dir)) ? await host.list(dir) : []);
+    const [mdevs, functions] = await Promise.all([list('/sys/bus/mdev/devices'), list('/sys/bus/pci/devices')]);
+    return async (device) => {
+      switch (device.check) {
+        case 'mdev':
+          return mdevs.has(device.id);
+        case 'present':
+          return functions.has(device.id);
+        case 'vfio-bound': {
+          if (!functions.has(device.id)) return false;
+          const link = `/sys/bus/pci/devices/${device.id}/driver`;
+          if (!(await host.exists(link))) return false;
+          const target = await host.readlink(link);
+          return isVfioDriver(target.slice(target.lastIndexOf('/') + 1));
+        }
       }
-    }
+    };
   }
 
   private send(served: Served): void {
@@ -182,6 +201,7 @@ export class DevicePluginSet {
     if (text === served.last) return;
     served.last = text;
     for (const stream of served.streams) stream.write(response);
+    this.options.onSent?.(served.resource.name, response.devices ?? []);
   }
 
   private async serve(resource: PluginResource): Promise<Served> {
