@@ -2,6 +2,7 @@
  * `npm run bench`: runs every benchmark, or those named on the command line
  * (`npm run bench -- discovery`). Numbers vary by machine; compare ratios, not absolutes.
  */
+import { benchAgent } from './agent.ts';
 import { benchDiscovery } from './discovery.ts';
 import { benchFuse } from './fuse.ts';
 import { benchKube } from './kube.ts';
@@ -9,6 +10,7 @@ import { benchMdevctlOnEmulator } from './mdevctl-on-emulator.ts';
 import { benchVgpuVsMdevctl } from './vgpu-vs-mdevctl.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
+  agent: benchAgent,
   discovery: benchDiscovery,
   fuse: benchFuse,
   kube: benchKube,

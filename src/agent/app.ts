@@ -12,6 +12,7 @@ import { HTTPException } from 'hono/http-exception';
 import { bearerToken, CSRF_HEADER, type Principal, SESSION_COOKIE } from './auth.ts';
 import { agentError, type ErrorBody, type ErrorStatus, errorResponse } from './http-errors.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { desiredRoutes } from './routes/desired-routes.ts';
 import { eventsRoute } from './routes/events-route.ts';
 import { mutationRoutes } from './routes/mutation-routes.ts';
 import { readRoutes } from './routes/read-routes.ts';
@@ -150,6 +151,7 @@ export function createAgentApp(services: AgentServices, options: AgentAppOptions
   readRoutes(app as unknown as OpenAPIHono, services);
   mutationRoutes(app, services);
   eventsRoute(app as unknown as OpenAPIHono, services, options.closing);
+  desiredRoutes(app as unknown as OpenAPIHono, services);
   dashboardRoutes(app, services);
 
   app.get('/metrics', async (c) => {

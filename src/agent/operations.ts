@@ -37,9 +37,10 @@ export interface OperationResult {
 export interface OperationsDeps {
   host: HostPort;
   pciIds: PciIds;
-  model: HostModel;
+  /** The live model, refreshed after each change (absent for one-shot use). */
+  model?: Pick<HostModel, 'refresh'>;
   audit: AuditLog;
-  metrics: AgentMetrics;
+  metrics?: Pick<AgentMetrics, 'operations' | 'operationSeconds'>;
   env: NodeJS.ProcessEnv;
   newUuid?: () => string;
 }
@@ -181,16 +182,16 @@ export class Operations {
       const { audit, metrics, model } = this.deps;
       try {
         const { plan, result } = await body();
-        if (!dryRun && plan.steps.length > 0) await model.refresh();
+        if (!dryRun && plan.steps.length > 0) await model?.refresh();
         const durationMs = performance.now() - started;
         const outcome = dryRun ? 'planned' : 'executed';
-        metrics.operations.inc({ operation, outcome });
-        metrics.operationSeconds.observe({ operation }, durationMs / 1000);
+        metrics?.operations.inc({ operation, outcome });
+        metrics?.operationSeconds.observe({ operation }, durationMs / 1000);
         audit.record({ who, operation, request, dryRun, outcome, plan, durationMs });
         return { dryRun, plan, shell: renderPlanAsShell(plan), result };
       } catch (error) {
         const durationMs = performance.now() - started;
-        metrics.operations.inc({ operation, outcome: 'failed' });
+        metrics?.operations.inc({ operation, outcome: 'failed' });
         audit.record({
           who,
           operation,
@@ -203,7 +204,7 @@ export class Operations {
             : { code: 'INTERNAL', message: String(error) },
         });
         // A failed step may have left (rolled-back) traces the model should see.
-        if (!dryRun) await model.refresh();
+        if (!dryRun) await model?.refresh();
         throw error;
       } finally {
         this.inFlight--;

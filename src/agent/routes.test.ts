@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_TOKEN, bearer, jsonBody, READ_TOKEN, testAgent } from './_test-agent.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes, read field by field
+type Json = any;
 type Agent = Awaited<ReturnType<typeof testAgent>>;
 let t: Agent;
 before(async () => {
@@ -11,7 +13,7 @@ after(() => t.close());
 
 const get = async (path: string, init?: RequestInit) => {
   const response = await t.unix.request(path, init);
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, body: (await response.json()) as Json };
 };
 
 describe('read routes', () => {
@@ -42,7 +44,7 @@ describe('read routes', () => {
     for (const path of ['/v1/gpus/..%2F..%2Fetc', '/v1/vgpus/..%2Fx/stop', '/v1/gpus/a%20b']) {
       const response = await t.unix.request(path, path.endsWith('stop') ? { method: 'POST' } : undefined);
       assert.equal(response.status, 400, path);
-      assert.equal(((await response.json()) as any).error.code, 'INVALID_ARGUMENT', path);
+      assert.equal(((await response.json()) as Json).error.code, 'INVALID_ARGUMENT', path);
     }
   });
 
@@ -55,9 +57,9 @@ describe('read routes', () => {
     const all = (await get('/v1/types')).body;
     const one = (await get('/v1/types?gpu=0000:00:02.0')).body;
     assert.ok(all.length > one.length && one.length > 0);
-    assert.ok(one.every((x: any) => x.gpu === '0000:00:02.0'));
+    assert.ok(one.every((x: Json) => x.gpu === '0000:00:02.0'));
     const free = (await get('/v1/types?available=true')).body;
-    assert.ok(free.every((x: any) => x.availableInstances > 0));
+    assert.ok(free.every((x: Json) => x.availableInstances > 0));
     assert.equal((await get('/v1/types?available=maybe')).status, 400);
   });
 
@@ -65,9 +67,9 @@ describe('read routes', () => {
     assert.deepEqual((await get('/v1/vgpus')).body, []);
     const bindings = (await get('/v1/bindings')).body;
     assert.equal(bindings.length, 5);
-    assert.ok(bindings.every((b: any) => typeof b.vfio === 'boolean'));
+    assert.ok(bindings.every((b: Json) => typeof b.vfio === 'boolean'));
     const sriov = (await get('/v1/sriov')).body;
-    assert.ok(sriov.length > 0 && sriov.every((s: any) => s.totalVfs > 0));
+    assert.ok(sriov.length > 0 && sriov.every((s: Json) => s.totalVfs > 0));
   });
 
   test('GET /v1/doctor, with and without an address', async () => {
@@ -104,7 +106,7 @@ describe('mutations', () => {
   test('create: dryRun plans only; then create, see it, remove it — each with its plan and audit entry', async () => {
     const gpu = '0000:3b:00.0';
     const free = async () =>
-      (await get(`/v1/types?gpu=${gpu}`)).body.find((x: any) => x.id === 'nvidia-222').availableInstances;
+      (await get(`/v1/types?gpu=${gpu}`)).body.find((x: Json) => x.id === 'nvidia-222').availableInstances;
     const before = await free();
     const planned = await get('/v1/vgpus', jsonBody('POST', { type: 'nvidia-222', gpu, dryRun: true }));
     assert.equal(planned.status, 200);
@@ -119,7 +121,7 @@ describe('mutations', () => {
     assert.equal(created.body.plan.steps[0].value, uuid);
     // The model was refreshed before the reply.
     assert.equal(await free(), before - 1);
-    assert.ok((await get('/v1/vgpus')).body.some((v: any) => v.id === uuid && v.state === 'running'));
+    assert.ok((await get('/v1/vgpus')).body.some((v: Json) => v.id === uuid && v.state === 'running'));
 
     const again = await get('/v1/vgpus', jsonBody('POST', { type: 'nvidia-222', gpu, uuids: [uuid] }));
     assert.equal(again.status, 409, JSON.stringify(again.body));
@@ -146,31 +148,31 @@ describe('mutations', () => {
     const uuid = '00000000-0000-4000-8000-000000000077';
     const defined = await get('/v1/definitions', jsonBody('POST', { type: 'nvidia-222', gpu, uuids: [uuid] }));
     assert.equal(defined.status, 200, JSON.stringify(defined.body));
-    let entry = (await get('/v1/vgpus')).body.find((v: any) => v.id === uuid);
+    let entry = (await get('/v1/vgpus')).body.find((v: Json) => v.id === uuid);
     assert.equal(entry.state, 'stopped');
     assert.equal((await get(`/v1/vgpus/${uuid}/start`, jsonBody('POST', {}))).status, 200);
-    entry = (await get('/v1/vgpus')).body.find((v: any) => v.id === uuid);
+    entry = (await get('/v1/vgpus')).body.find((v: Json) => v.id === uuid);
     assert.equal(entry.state, 'running');
     assert.equal((await get(`/v1/vgpus/${uuid}/stop`, { method: 'POST' })).status, 200);
     assert.equal((await get(`/v1/definitions/${uuid}?gpu=${gpu}`, { method: 'DELETE' })).status, 200);
     assert.equal(
-      (await get('/v1/vgpus')).body.find((v: any) => v.id === uuid),
+      (await get('/v1/vgpus')).body.find((v: Json) => v.id === uuid),
       undefined,
     );
   });
 
   test('sriov: set VFs with its plan; an impossible count is refused and nothing changes', async () => {
-    const pf = (await get('/v1/sriov')).body.find((s: any) => s.numVfs === 0);
+    const pf = (await get('/v1/sriov')).body.find((s: Json) => s.numVfs === 0);
     const planned = await get(`/v1/gpus/${pf.address}/sriov`, jsonBody('PUT', { numVfs: 2, dryRun: true }));
     assert.equal(planned.status, 200);
     assert.match(planned.body.shell, /sriov_numvfs/);
     const done = await get(`/v1/gpus/${pf.address}/sriov`, jsonBody('PUT', { numVfs: 2 }));
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.plan.steps.length > 0, true);
-    assert.equal((await get('/v1/sriov')).body.find((s: any) => s.address === pf.address).numVfs, 2);
+    assert.equal((await get('/v1/sriov')).body.find((s: Json) => s.address === pf.address).numVfs, 2);
     const tooMany = await get(`/v1/gpus/${pf.address}/sriov`, jsonBody('PUT', { numVfs: pf.totalVfs + 1 }));
     assert.ok(tooMany.status >= 400 && tooMany.status < 500, JSON.stringify(tooMany.body));
-    assert.equal((await get('/v1/sriov')).body.find((s: any) => s.address === pf.address).numVfs, 2);
+    assert.equal((await get('/v1/sriov')).body.find((s: Json) => s.address === pf.address).numVfs, 2);
     assert.equal((await get(`/v1/gpus/${pf.address}/sriov`, jsonBody('PUT', { numVfs: 0 }))).status, 200);
   });
 
@@ -181,10 +183,10 @@ describe('mutations', () => {
     assert.match(planned.body.shell, /vfio-pci/);
     const bound = await get(`/v1/gpus/${target}/bind`, jsonBody('POST', {}));
     assert.equal(bound.status, 200, JSON.stringify(bound.body));
-    assert.equal((await get('/v1/bindings')).body.find((b: any) => b.address === target).vfio, true);
+    assert.equal((await get('/v1/bindings')).body.find((b: Json) => b.address === target).vfio, true);
     const unbound = await get(`/v1/gpus/${target}/unbind`, jsonBody('POST', {}));
     assert.equal(unbound.status, 200, JSON.stringify(unbound.body));
-    assert.equal((await get('/v1/bindings')).body.find((b: any) => b.address === target).vfio, false);
+    assert.equal((await get('/v1/bindings')).body.find((b: Json) => b.address === target).vfio, false);
     const bootVga = await get('/v1/gpus/0000:00:02.0/bind', jsonBody('POST', {}));
     assert.deepEqual([bootVga.status, bootVga.body.error.code], [409, 'BOOT_VGA_DEVICE']);
   });

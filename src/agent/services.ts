@@ -5,6 +5,7 @@ import type { HostModel } from '../model/host-model.ts';
 import type { TokenSet } from './auth.ts';
 import type { AgentMetrics } from './metrics.ts';
 import type { Operations } from './operations.ts';
+import type { Reconciler } from './reconciler.ts';
 
 export interface AgentServices {
   host: HostPort;
@@ -16,6 +17,8 @@ export interface AgentServices {
   startedAt: number;
   /** Tokens accepted over TCP; undefined when the agent listens on its unix socket only. */
   tokens: TokenSet | undefined;
+  /** Reconciles the desired state, when the agent has one. */
+  reconciler: Reconciler | undefined;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
 }

@@ -16,6 +16,7 @@ import { type TokenEntry, TokenSet } from './auth.ts';
 import { closeServer, listenTcp, listenUnix } from './listen.ts';
 import { agentMetrics } from './metrics.ts';
 import { Operations } from './operations.ts';
+import { Reconciler, type ReconcilerOptions } from './reconciler.ts';
 import type { AgentServices } from './services.ts';
 
 export interface AgentOptions {
@@ -34,6 +35,8 @@ export interface AgentOptions {
   audit?: AuditLog;
   bodyLimit?: number;
   historySize?: number;
+  /** The desired state to reconcile continuously; none when undefined. */
+  desired?: Pick<ReconcilerOptions, 'readFile' | 'source' | 'backoffMs' | 'maxBackoffMs' | 'debounceMs'>;
 }
 
 export interface RunningAgent {
@@ -70,6 +73,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     metrics,
     env: options.env,
     startedAt,
+    reconciler:
+      options.desired === undefined ? undefined : new Reconciler({ host, model, operations, ...options.desired }),
     tokens: options.tokens === undefined ? undefined : new TokenSet(options.tokens, randomBytes(32)),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
   };
@@ -94,6 +99,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await Promise.all(servers.map(closeServer));
     throw error;
   }
+  services.reconciler?.start();
   let closed: Promise<void> | undefined;
   return {
     services,
@@ -104,6 +110,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         // Refuse new connections first, let the operation in flight finish (or roll back).
         const closingServers = servers.map(closeServer);
         closing.abort();
+        await services.reconciler?.stop();
         await operations.drain();
         await Promise.all(closingServers);
         model.stop();

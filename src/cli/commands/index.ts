@@ -5,6 +5,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
+import { applyModule } from './apply.ts';
 import { bindModule } from './bind.ts';
 import { doctorModule } from './doctor.ts';
 import { groupsModule } from './groups.ts';
@@ -38,4 +39,5 @@ export const COMMAND_MODULES: CommandModule[] = [
   selectModule,
   serveModule,
   kubeletPluginModule,
+  applyModule,
 ];

@@ -13,6 +13,8 @@ import { type RunningAgent, startAgent } from '../../agent/start-agent.ts';
 import { VgpuctlError } from '../../core/errors.ts';
 import { serveMount } from '../../emulator/sandbox/serve-mount.ts';
 import { FsHost } from '../../host/fs-host.ts';
+import { isHostError } from '../../host/host-port.ts';
+import { HOST_FILE } from '../../ops/desired/host-file.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
 import type { CommandModule } from './index.ts';
@@ -28,6 +30,7 @@ export interface ServeOptions {
   tokenFile?: string | undefined;
   mount?: string | undefined;
   poll?: string | undefined;
+  desired?: string | undefined;
 }
 
 /** Where the agent of `context` listens by default. */
@@ -101,7 +104,9 @@ export async function serveCommand(
       hint: 'vgpuctl serve --emulate kubevirt-t4 --mount /tmp/host',
     });
   }
-  const pollMs = options.poll === undefined ? undefined : Number(options.poll);
+  // The emulated kernel reports every accepted write, so its poll is only a safety net.
+  const pollMs =
+    options.poll === undefined ? (context.emulator === undefined ? undefined : 30_000) : Number(options.poll);
   if (pollMs !== undefined && !(Number.isInteger(pollMs) && pollMs >= 50)) {
     throw new VgpuctlError(
       'INVALID_ARGUMENT',
@@ -130,12 +135,25 @@ export async function serveCommand(
     ...(listen === undefined ? {} : { listen }),
     ...(tokens === undefined ? {} : { tokens }),
     ...(pollMs === undefined ? {} : { pollMs }),
+    desired:
+      options.desired === undefined
+        ? { source: HOST_FILE, readFile: () => readIfPresent(() => context.host.readText(HOST_FILE)) }
+        : { source: options.desired, readFile: () => readIfPresent(() => readFile(options.desired as string, 'utf8')) },
   });
   const unmount = new AbortController();
   let mounted: Promise<unknown> | undefined;
   try {
     if (options.mount !== undefined && context.emulator !== undefined) {
-      mounted = serveMount(context.emulator, options.mount, () => {}, unmount.signal);
+      // Ready once serveMount says it serves; a failure to mount fails the command.
+      let ready: () => void = () => {};
+      const serving = new Promise<void>((resolve) => (ready = resolve));
+      mounted = serveMount(
+        context.emulator,
+        options.mount,
+        (line) => line.startsWith('serving ') && ready(),
+        unmount.signal,
+      );
+      await Promise.race([serving, mounted]);
     }
     const inventory = await listCommand(context);
     const dashboard =
@@ -163,6 +181,16 @@ export async function serveCommand(
   return { data: { stopped: true }, text: 'vgpuctl agent stopped' };
 }
 
+/** A file's text, or undefined when it does not exist (no desired state). */
+async function readIfPresent(read: () => Promise<string>): Promise<string | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || isHostError(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
 async function groupId(group: string): Promise<number> {
   if (/^\d+$/.test(group)) return Number(group);
   const text = await readFile('/etc/group', 'utf8').catch(() => '');
@@ -186,7 +214,11 @@ export const serveModule: CommandModule = (program, cli) => {
     .option('--listen <host:port>', 'also listen on TCP (bearer tokens; without --token-file, one for this run)')
     .option('--token-file <file>', 'tokens accepted over TCP, mode 0600: lines "admin TOKEN" or "read TOKEN"')
     .option('--mount <dir>', 'with --emulate: also serve the emulated host as a filesystem at DIR')
-    .option('--poll <ms>', 'longest time between two readings of sysfs (default 1000)')
+    .option('--desired <file>', `desired state to reconcile continuously (default ${HOST_FILE} on the host)`)
+    .option(
+      '--poll <ms>',
+      'longest time between two readings of sysfs (default 1000; 30000 with --emulate, whose writes are reported)',
+    )
     .action((options) =>
       cli.withHost(async (context) => {
         const stop = new AbortController();
