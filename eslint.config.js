@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'bin/**', 'eslint.config.js', 'test/fixtures/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'bin/**', 'eslint.config.js', 'test/fixtures/**', 'src/kube/generated/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -5,6 +5,7 @@
 import { benchAgent } from './agent.ts';
 import { benchDiscovery } from './discovery.ts';
 import { benchFuse } from './fuse.ts';
+import { benchKube } from './kube.ts';
 import { benchMdevctlOnEmulator } from './mdevctl-on-emulator.ts';
 import { benchPlanner } from './planner.ts';
 import { benchTargets } from './targets.ts';
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   agent: benchAgent,
   discovery: benchDiscovery,
   fuse: benchFuse,
+  kube: benchKube,
   'mdevctl-on-emulator': benchMdevctlOnEmulator,
   planner: benchPlanner,
   'vgpu-vs-mdevctl': benchVgpuVsMdevctl,

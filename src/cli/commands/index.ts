@@ -12,6 +12,7 @@ import { doctorModule } from '../register/doctor.ts';
 import { emulateModule } from '../register/emulate.ts';
 import { groupsModule } from '../register/groups.ts';
 import { listModule, showModule } from '../register/inventory.ts';
+import { kubeletPluginModule } from '../register/kubelet-plugin.ts';
 import { overrideModule } from '../register/override.ts';
 import { planModule } from '../register/plan.ts';
 import { profilesModule } from '../register/profiles.ts';
@@ -60,5 +61,6 @@ export const COMMAND_MODULES: CommandModule[] = [
   planModule,
   overrideModule,
   serveModule,
+  kubeletPluginModule,
   applyModule,
 ];
