@@ -100,6 +100,10 @@ describe('--dry-run changes nothing, on every command that accepts it', () => {
     'override unset': ['override', 'unset', 'nvidia-222'],
     serve: ['serve'],
     apply: ['apply', 'HOSTFILE'],
+    'kubelet-plugin dra': ['kubelet-plugin', 'dra'],
+    'kubelet-plugin device-plugin': ['kubelet-plugin', 'device-plugin'],
+    'kubelet-plugin config': ['kubelet-plugin', 'config'],
+    'kubelet-plugin slices': ['kubelet-plugin', 'slices', '--node-name', 'n1'],
   };
 
   test('the table names every command', () => {

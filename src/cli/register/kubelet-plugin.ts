@@ -6,6 +6,7 @@ import {
   DEFAULT_REGISTRY_DIR,
 } from '../../kube/defaults.ts';
 import type { CommandModule } from '../commands/index.ts';
+import { refuseDryRun } from './refuse-dry-run.ts';
 
 const plugin = () => import('../commands/kubelet-plugin.ts');
 
@@ -29,8 +30,9 @@ export const kubeletPluginModule: CommandModule = (program, cli) => {
     .option('--types <list>', 'only these vGPU types, comma-separated (ids, names or profiles like T4-1B)')
     .option('--no-counters', 'publish no shared counters (clusters without partitionable devices)')
     .option('--poll <ms>', 'longest time between two readings of sysfs (default 1000)')
-    .action((options) =>
-      cli.withHost(async (context) => {
+    .action((options) => {
+      refuseDryRun(cli.globals(), 'run the DRA driver', 'vgpuctl kubelet-plugin dra');
+      return cli.withHost(async (context) => {
         const { draCommand, untilSignal } = await plugin();
         return draCommand(
           context,
@@ -39,16 +41,17 @@ export const kubeletPluginModule: CommandModule = (program, cli) => {
           (banner) => cli.emit(banner),
           (line) => cli.log(line),
         );
-      }),
-    );
+      });
+    });
   group
     .command('device-plugin')
     .description('run the kubelet device plugin (v1beta1) for KubeVirt permittedHostDevices (until SIGTERM)')
     .option('--dir <dir>', `kubelet device-plugins dir (default ${DEFAULT_DEVICE_PLUGIN_DIR})`)
     .option('--alias <resource=alias...>', 'also offer a resource under another name')
     .option('--poll <ms>', 'longest time between two readings of sysfs (default 1000)')
-    .action((options) =>
-      cli.withHost(async (context) => {
+    .action((options) => {
+      refuseDryRun(cli.globals(), 'run the device plugin', 'vgpuctl kubelet-plugin device-plugin');
+      return cli.withHost(async (context) => {
         const { devicePluginCommand, untilSignal } = await plugin();
         return devicePluginCommand(
           context,
@@ -57,8 +60,8 @@ export const kubeletPluginModule: CommandModule = (program, cli) => {
           (banner) => cli.emit(banner),
           (line) => cli.log(line),
         );
-      }),
-    );
+      });
+    });
   group
     .command('config')
     .description("print KubeVirt's permittedHostDevices for this host's GPUs and vGPU types")
