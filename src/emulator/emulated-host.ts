@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { ExecResult, HostPort, HostStat } from '../host/host-port.ts';
 import { HostError } from '../host/host-port.ts';
+import { realProcessAlive } from '../host/process-alive.ts';
 import type { EmulatedKernel } from './kernel.ts';
 import { KernelErrno } from './kernfs/errno-error.ts';
 import type { AccessContext, DirNode } from './kernfs/nodes.ts';
@@ -110,6 +111,14 @@ export class EmulatedHost implements HostPort {
     const result = this.tools ? this.kernel.exec(posix.basename(file), args) : undefined;
     if (result === undefined) throw new HostError('exec', file, 'ENOENT');
     return result;
+  }
+
+  /**
+   * The processes that take locks on an emulated host are real vgpuctl processes sharing its
+   * saved state, so liveness is asked of the real kernel.
+   */
+  processAlive(pid: number): boolean {
+    return realProcessAlive(pid);
   }
 
   private makeDirectory(path: string, recursive: boolean): void {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from '../../test/helpers/fixtures.ts';
 import { isVgpuctlError } from '../core/errors.ts';
@@ -61,6 +63,40 @@ describe('openPersistentEmulator()', () => {
     assert.deepEqual(order, ['first-done', 'second']);
   });
 
+  test('a state directory that cannot be made fails at once with a clear error (no endless retry)', async () => {
+    // Node's recursive mkdir retries forever on ENOENT below /proc; the store must not.
+    for (const stateDir of ['/proc/vgpuctl-no-such-dir', join(state.dir, 'locked', 'file', 'below')]) {
+      if (stateDir.startsWith(state.dir)) {
+        await mkdir(join(state.dir, 'locked'), { recursive: true });
+        await writeFile(join(state.dir, 'locked', 'file'), 'a file, not a directory');
+      }
+      await assert.rejects(
+        openPersistentEmulator(lab(), { stateDir, key: 'lab' }),
+        (error) =>
+          isVgpuctlError(error) &&
+          error.code === 'HOST_IO' &&
+          error.message.includes(stateDir) &&
+          /VGPUCTL_STATE_DIR/.test(error.hint ?? ''),
+      );
+    }
+  });
+
+  test('a lock left by a killed process is taken over, also an older lock file', async () => {
+    const dead = await deadPid();
+    await mkdir(join(state.dir, 'emulate-stale.json.lock'));
+    await writeFile(join(state.dir, 'emulate-stale.json.lock', 'owner'), `${dead}\n`);
+    const first = await open('stale');
+    await first.close();
+    await writeFile(join(state.dir, 'emulate-stale2.json.lock'), String(dead));
+    const second = await open('stale2');
+    await second.close();
+    assert.deepEqual(
+      (await readdir(state.dir)).filter((name) => name.includes('stale')),
+      [],
+      'no lock or break lock is left behind',
+    );
+  });
+
   test('a corrupt state file is refused with a hint to reset', async () => {
     const e = await open('corrupt');
     await e.host.write(T4_CREATE, UUID);
@@ -87,3 +123,10 @@ describe('openPersistentEmulator()', () => {
     await assert.rejects(readFile(e.stateFile, 'utf8'), { code: 'ENOENT' });
   });
 });
+
+/** The pid of a process that has exited (and been reaped), so no live process holds it now. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid as number;
+}

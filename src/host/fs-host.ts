@@ -4,6 +4,27 @@ import { posix } from 'node:path';
 import { errnoFromNodeCode } from './errno.ts';
 import type { ExecResult, HostPort, HostStat } from './host-port.ts';
 import { HostError } from './host-port.ts';
+import { realProcessAlive } from './process-alive.ts';
+
+let temporaries = 0;
+
+/**
+ * `mkdir -p` one component at a time. Node's `mkdir(…, { recursive: true })` retries forever
+ * where mkdir(2) answers ENOENT for a parent that exists (below /proc, /sys), so it is not used.
+ */
+async function makeParents(path: string): Promise<void> {
+  let prefix = '';
+  for (const part of path.split('/').filter((p) => p !== '')) {
+    prefix = `${prefix}/${part}`;
+    try {
+      await fs.mkdir(prefix);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!(await fs.stat(prefix)).isDirectory())
+        throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    }
+  }
+}
 
 /**
  * The real filesystem below a root directory (`--root`, `VGPUCTL_ROOT`), like mdevctl's
@@ -88,10 +109,12 @@ export class FsHost implements HostPort {
 
   async writeFile(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
     const target = this.map(path);
-    const temporary = `${posix.dirname(target)}/.${posix.basename(target)}.${process.pid}.tmp`;
+    // Unique per process and per call: two writers of one file never share a temporary.
+    const temporary = `${posix.dirname(target)}/.${posix.basename(target)}.${process.pid}.${++temporaries}.tmp`;
     await this.io('writeFile', path, async () => {
       // Write, fsync, rename: a crash leaves either the old file or the new one, never a torn one.
-      const handle = await fs.open(temporary, 'w', options.mode ?? 0o644);
+      // O_EXCL (and O_NOFOLLOW through it): a symlink planted at the temporary name is not followed.
+      const handle = await fs.open(temporary, 'wx', options.mode ?? 0o644);
       try {
         await handle.writeFile(data);
         await handle.sync();
@@ -108,7 +131,7 @@ export class FsHost implements HostPort {
   }
 
   async mkdir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
-    await this.io('mkdir', path, () => fs.mkdir(this.map(path), { recursive: options.recursive ?? false }));
+    await this.io('mkdir', path, () => (options.recursive ? makeParents(this.map(path)) : fs.mkdir(this.map(path))));
   }
 
   async remove(path: string): Promise<void> {
@@ -127,6 +150,10 @@ export class FsHost implements HostPort {
         resolve({ status: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
       });
     });
+  }
+
+  processAlive(pid: number): boolean {
+    return realProcessAlive(pid);
   }
 
   private map(path: string): string {

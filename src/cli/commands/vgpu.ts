@@ -37,19 +37,9 @@ export function vgpuDeps(context: CommandContext): VgpuDeps {
   return {
     host: context.host,
     discover: () => discover(context.host, { pciIds: context.pciIds, ...VGPU_DISCOVERY }),
-    lock: { pid: process.pid, isAlive: processAlive },
+    lock: { pid: process.pid },
     dryRun: context.dryRun,
   };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A dry run's result: the plan and what it would make. */
