@@ -15,7 +15,7 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
   discovery: { layers: ['core', 'formats', 'host', 'discovery'], packages: ['zod'], node: [] },
   store: { layers: ['core', 'formats', 'host', 'store'], packages: ['zod'], node: [] },
   ops: { layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops'], packages: ['zod'], node: [] },
-  vmconfig: { layers: ['core', 'formats', 'discovery', 'vmconfig'], packages: ['zod'], node: [] },
+  vmconfig: { layers: ['core', 'formats', 'discovery', 'vmconfig'], packages: ['yaml', 'zod'], node: [] },
   manager: {
     layers: ['core', 'formats', 'host', 'discovery', 'store', 'ops', 'vmconfig', 'manager'],
     packages: ['zod'],
