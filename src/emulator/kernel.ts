@@ -49,7 +49,7 @@ interface Fault {
 }
 
 /** Parses "6.8.0-foo" into its version numbers. */
-export function parseKernelRelease(release: string): KernelVersion {
+function parseKernelRelease(release: string): KernelVersion {
   const [major = 0, minor = 0] = release.split(/[.-]/).map((part) => Number.parseInt(part, 10));
   return { release, major, minor };
 }

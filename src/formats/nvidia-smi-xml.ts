@@ -6,7 +6,7 @@
 import { XMLParser } from 'fast-xml-parser';
 
 /** What vgpuctl uses from nvidia-smi for one GPU. */
-export interface NvidiaSmiGpu {
+interface NvidiaSmiGpu {
   /** Canonical PCI address (0000:3b:00.0), from the `id` attribute (00000000:3B:00.0). */
   address: string;
   productName: string | undefined;

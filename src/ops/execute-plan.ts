@@ -5,7 +5,7 @@ import type { HostPort } from '../host/host-port.ts';
 import { isHostError } from '../host/host-port.ts';
 
 /** What happened to each step. */
-export interface StepOutcome {
+interface StepOutcome {
   step: Step;
   status: 'done' | 'failed' | 'rolled-back' | 'rollback-failed' | 'skipped';
   error?: string;
@@ -145,7 +145,7 @@ async function rollBack(
 }
 
 /** "writing \"83b8…\" to …/create" and the like, for messages. */
-export function describeStep(step: Step): string {
+function describeStep(step: Step): string {
   switch (step.kind) {
     case 'write':
       return `writing "${step.value}" to ${step.path}`;

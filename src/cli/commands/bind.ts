@@ -21,14 +21,14 @@ import { type BindResult, type DryRunResult, renderBindResult, renderDryRun } fr
 import type { CommandModule } from './index.ts';
 
 /** Options of `vgpuctl bind`. */
-export interface BindOptions {
+interface BindOptions {
   driver?: string;
   force?: boolean;
   persist?: boolean;
 }
 
 /** `vgpuctl bind`: plans, executes and verifies moving the group of `input` to the driver. */
-export async function bindCommand(
+async function bindCommand(
   context: CommandContext,
   input: string,
   options: BindOptions,
@@ -78,7 +78,7 @@ export async function bindCommand(
 }
 
 /** `vgpuctl unbind`: plans, executes and verifies returning the group of `input` to its host drivers. */
-export async function unbindCommand(
+async function unbindCommand(
   context: CommandContext,
   input: string,
 ): Promise<CommandResult<BindResult | DryRunResult>> {

@@ -10,10 +10,7 @@ import { type GroupsData, renderGroups } from '../render/groups-text.ts';
 import type { CommandModule } from './index.ts';
 
 /** Lists IOMMU groups (all, one by id, or the one holding an address) with their viability. */
-export async function groupsCommand(
-  context: CommandContext,
-  filter: string | undefined,
-): Promise<CommandResult<GroupsData>> {
+async function groupsCommand(context: CommandContext, filter: string | undefined): Promise<CommandResult<GroupsData>> {
   const inventory = await discover(context.host, { pciIds: context.pciIds, deviceUsers: false });
   let groups = listGroups(inventory);
   if (filter !== undefined) {

@@ -14,7 +14,7 @@ import { typesCommandModule } from './types.ts';
 import { vgpuCommandModule } from './vgpu.ts';
 
 /** What a command module gets from the entry point. */
-export interface CliServices {
+interface CliServices {
   /** Opens the host named by the global options, runs `run`, prints its result, saves emulated state. */
   withHost(run: (context: CommandContext) => Promise<CommandResult>): Promise<void>;
   /** Prints a result that needs no host. */

@@ -24,7 +24,7 @@ const OUTPUTS = ['text', ...VM_CONFIG_FORMATS, 'json'] as const;
 const SOFTWARE_APIS = ['auto', 'virgl', 'venus', '2d'] as const;
 
 /** Options of `vgpuctl select`, as commander parses them. */
-export interface SelectOptions {
+interface SelectOptions {
   list?: boolean;
   gpuMode?: string;
   gpuDevice?: string;
@@ -71,7 +71,7 @@ function parseCount(value: string, option: string, min: number, max: number): nu
 }
 
 /** The selection request the options describe. */
-export function selectRequestOf(options: SelectOptions): SelectRequest {
+function selectRequestOf(options: SelectOptions): SelectRequest {
   if (options.index !== undefined) return { index: parseCount(options.index, '--index', 0, 1 << 20) };
   return {
     ...(options.gpuMode === undefined ? {} : { mode: parseGpuMode(options.gpuMode, { allowAuto: true }) }),
@@ -83,7 +83,7 @@ export function selectRequestOf(options: SelectOptions): SelectRequest {
 }
 
 /** Runs `vgpuctl select`. */
-export async function selectCommand(context: CommandContext, options: SelectOptions): Promise<CommandResult> {
+async function selectCommand(context: CommandContext, options: SelectOptions): Promise<CommandResult> {
   const output = parseChoice(options.output ?? 'text', OUTPUTS, '--output');
   const softwareApi: SoftwareApiChoice = parseChoice(options.softwareApi ?? 'auto', SOFTWARE_APIS, '--software-api');
   const vmUuid = options.vmUuid === undefined ? randomUUID() : parseUuid(options.vmUuid);

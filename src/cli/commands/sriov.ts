@@ -13,13 +13,13 @@ import { renderSriov, type SriovResult } from '../render/sriov-text.ts';
 import type { CommandModule } from './index.ts';
 
 /** Options of `vgpuctl sriov`. */
-export interface SriovOptions {
+interface SriovOptions {
   vfs?: string;
   autoprobe?: boolean;
 }
 
 /** Parses --vfs strictly: digits only (no "4x", "0x4" or "-1"). */
-export function parseVfCount(text: string, address: string): number {
+function parseVfCount(text: string, address: string): number {
   if (!/^\d{1,5}$/.test(text.trim())) {
     throw new VgpuctlError(
       'INVALID_ARGUMENT',
@@ -33,7 +33,7 @@ export function parseVfCount(text: string, address: string): number {
 }
 
 /** Shows the VFs of a GPU, or plans, executes and verifies a new VF count. */
-export async function sriovCommand(
+async function sriovCommand(
   context: CommandContext,
   input: string,
   options: SriovOptions,

@@ -12,7 +12,7 @@ import { type MdevctlTypesJson, mdevctlTypesJson, mdevParentsOf, renderVgpuTypes
 import type { CommandModule } from './index.ts';
 
 /** Filters of `vgpuctl types`. */
-export interface TypesOptions {
+interface TypesOptions {
   gpu?: string | undefined;
   /** Case-insensitive part of the type's name or id. */
   name?: string | undefined;
@@ -23,7 +23,7 @@ export interface TypesOptions {
 }
 
 /** Runs `vgpuctl types`. */
-export async function typesCommand(
+async function typesCommand(
   context: CommandContext,
   options: TypesOptions,
 ): Promise<CommandResult<VgpuType[] | MdevctlTypesJson>> {

@@ -33,7 +33,7 @@ import { type MdevctlListJson, mdevctlListJson, renderAutostart, renderVgpuList 
 import type { CommandModule } from './index.ts';
 
 /** The ports and policies vGPU operations run with. */
-export function vgpuDeps(context: CommandContext): VgpuDeps {
+function vgpuDeps(context: CommandContext): VgpuDeps {
   return {
     host: context.host,
     discover: () => discover(context.host, { pciIds: context.pciIds, ...VGPU_DISCOVERY }),
@@ -63,7 +63,7 @@ function idLines(ids: readonly string[]): string {
 }
 
 /** `vgpuctl create`. */
-export async function createCommand(context: CommandContext, request: CreateVgpusRequest): Promise<CommandResult> {
+async function createCommand(context: CommandContext, request: CreateVgpusRequest): Promise<CommandResult> {
   const applied = await createVgpus(vgpuDeps(context), request, randomUUID);
   if (!applied.executed) return dryRun(applied);
   const ids = (applied.result as CreatedVgpus[number][]).map((c) => (c.kind === 'mdev' ? c.uuid : c.vf));
@@ -71,11 +71,7 @@ export async function createCommand(context: CommandContext, request: CreateVgpu
 }
 
 /** `vgpuctl remove` and `vgpuctl stop`. */
-export async function removeCommand(
-  context: CommandContext,
-  ids: string[],
-  verb: 'remove' | 'stop',
-): Promise<CommandResult> {
+async function removeCommand(context: CommandContext, ids: string[], verb: 'remove' | 'stop'): Promise<CommandResult> {
   const applied = await removeVgpus(vgpuDeps(context), ids, verb);
   if (!applied.executed) return dryRun(applied);
   const past = verb === 'remove' ? 'Removed' : 'Stopped';
@@ -86,7 +82,7 @@ export async function removeCommand(
 }
 
 /** `vgpuctl vgpus`. */
-export async function vgpusCommand(
+async function vgpusCommand(
   context: CommandContext,
   options: { gpu?: string | undefined; format?: 'table' | 'mdevctl' | undefined; defined?: boolean | undefined },
 ): Promise<CommandResult<VgpuEntry[] | MdevctlListJson>> {
@@ -108,7 +104,7 @@ export async function vgpusCommand(
 }
 
 /** `vgpuctl define`: new vGPUs (with --type) or running ones (by id). */
-export async function defineCommand(
+async function defineCommand(
   context: CommandContext,
   ids: string[],
   request: Omit<DefineVgpusRequest, 'type'> & { type?: string | undefined },
@@ -141,7 +137,7 @@ export async function defineCommand(
 }
 
 /** `vgpuctl undefine`. */
-export async function undefineCommand(
+async function undefineCommand(
   context: CommandContext,
   ids: string[],
   gpu: string | undefined,
@@ -152,7 +148,7 @@ export async function undefineCommand(
 }
 
 /** `vgpuctl modify`. */
-export async function modifyCommand(context: CommandContext, request: ModifyVgpuRequest): Promise<CommandResult> {
+async function modifyCommand(context: CommandContext, request: ModifyVgpuRequest): Promise<CommandResult> {
   const applied = await modifyVgpu(vgpuDeps(context), request);
   if (!applied.executed) return dryRun(applied);
   return {
@@ -162,11 +158,7 @@ export async function modifyCommand(context: CommandContext, request: ModifyVgpu
 }
 
 /** `vgpuctl start ID...`. */
-export async function startCommand(
-  context: CommandContext,
-  ids: string[],
-  gpu: string | undefined,
-): Promise<CommandResult> {
+async function startCommand(context: CommandContext, ids: string[], gpu: string | undefined): Promise<CommandResult> {
   const applied = await startVgpus(vgpuDeps(context), { ids, gpu });
   if (!applied.executed) return dryRun(applied);
   const lines = [
@@ -180,7 +172,7 @@ export async function startCommand(
 }
 
 /** `vgpuctl start --all-auto [--wait SECONDS]`. */
-export async function startAllAutoCommand(
+async function startAllAutoCommand(
   context: CommandContext,
   waitSeconds: number,
 ): Promise<CommandResult<AutostartReport>> {

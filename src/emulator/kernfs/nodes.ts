@@ -15,13 +15,13 @@ export interface AccessContext {
 export const ROOT_CONTEXT: AccessContext = { uid: 0, privileged: true };
 
 /** `show()` of an attribute: the whole content, as sysfs produces it on open/read. */
-export type Show = (ctx: AccessContext) => string | Uint8Array;
+type Show = (ctx: AccessContext) => string | Uint8Array;
 
 /**
  * `store()` of an attribute: one call per write(2) with the whole buffer. Returns the
  * accepted byte count (defaults to all of it) or throws {@link KernelErrno}.
  */
-export type Store = (data: Buffer, ctx: AccessContext) => number | undefined;
+type Store = (data: Buffer, ctx: AccessContext) => number | undefined;
 
 export type FsType = 'sysfs' | 'tmpfs' | 'devtmpfs' | 'procfs';
 

@@ -71,7 +71,7 @@ export const CAP_ID = { pm: 0x01, msi: 0x05, pcie: 0x10, msix: 0x11 } as const;
 export const EXT_CAP_ID = { acs: 0x000d, ari: 0x000e, sriov: 0x0010 } as const;
 
 /** PCIe config space size (PCI_CFG_SPACE_EXP_SIZE). */
-export const CFG_SPACE_EXP_SIZE = 4096;
+const CFG_SPACE_EXP_SIZE = 4096;
 
 function writeBar(buf: Buffer, offset: number, bar: ConfigBar): void {
   if (bar.kind === 'io') {

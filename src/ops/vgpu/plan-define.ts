@@ -286,7 +286,7 @@ export function planModifyVgpu(
 }
 
 /** Capacity claimed by definitions that are not running: they must still fit when started. */
-export function reservationsOf(inventory: Inventory, definitions: Definitions): Reservations {
+function reservationsOf(inventory: Inventory, definitions: Definitions): Reservations {
   const live = new Set(vgpuHosts(inventory).flatMap((h) => h.live.map((v) => v.id)));
   return {
     mdev: definitions.mdev.filter((d) => !live.has(d.uuid)).map((d) => ({ parent: d.parent, typeId: d.mdevType })),

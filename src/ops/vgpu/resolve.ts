@@ -54,7 +54,7 @@ export interface GpuTarget {
 }
 
 /** True when `text` reads as a PCI address rather than an mdev parent name. */
-export function looksLikePciAddress(text: string): boolean {
+function looksLikePciAddress(text: string): boolean {
   return /^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/.test(text.trim());
 }
 
@@ -102,7 +102,7 @@ function gpusHint(hosts: readonly VgpuHost[]): string {
 export type VgpuId = { kind: 'mdev'; uuid: string } | { kind: 'vendor-vfio'; vf: string };
 
 /** Parses a vGPU id; refuses malformed and upper-case UUIDs. */
-export function parseVgpuId(text: string): VgpuId {
+function parseVgpuId(text: string): VgpuId {
   if (looksLikePciAddress(text)) return { kind: 'vendor-vfio', vf: parsePciAddress(text) };
   return { kind: 'mdev', uuid: parseUuid(text) };
 }

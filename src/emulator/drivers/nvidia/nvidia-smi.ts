@@ -9,7 +9,7 @@ import type { KernelServices, PciFunction } from '../../kernel-api.ts';
 import { gpuStateOf } from './gpu-state.ts';
 
 /** Driver branch the emulated host runs (seed 004: 550.144.02, a vGPU 17 host driver). */
-export const NVIDIA_DRIVER_VERSION = '550.144.02';
+const NVIDIA_DRIVER_VERSION = '550.144.02';
 
 const USAGE = "Invalid combination of input arguments. Please run 'nvidia-smi -h' for help.\n";
 const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
@@ -125,7 +125,7 @@ function renderGpu(gpu: PciFunction, _kernel: KernelServices): string[] {
 }
 
 /** A stable GPU UUID derived from the PCI address (`GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
-export function gpuUuid(address: string): string {
+function gpuUuid(address: string): string {
   const h = createHash('sha1').update(`vgpuctl-gpu:${address}`).digest('hex');
   return `GPU-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

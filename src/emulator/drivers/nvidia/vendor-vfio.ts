@@ -15,10 +15,10 @@ import { availableOf, releaseVgpu, reserveVgpu } from './gpu-state.ts';
 import type { NvidiaVgpuType } from './vgpu-types.ts';
 
 /** Header line of creatable_vgpu_types (vgpu-device-manager test fixtures). */
-export const CREATABLE_HEADER = 'ID    : vGPU Name';
+const CREATABLE_HEADER = 'ID    : vGPU Name';
 
 /** Renders creatable_vgpu_types: the header, then `<id padded to 6>: <name>` per creatable type. */
-export function formatCreatableTypes(types: readonly NvidiaVgpuType[]): string {
+function formatCreatableTypes(types: readonly NvidiaVgpuType[]): string {
   const lines = [CREATABLE_HEADER, ...types.map((type) => `${String(type.id).padEnd(6)}: ${type.name}`)];
   return `${lines.join('\n')}\n`;
 }
