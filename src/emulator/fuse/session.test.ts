@@ -349,6 +349,32 @@ describe('FuseSession', () => {
     assert.equal(h.send(OP.READLINK, link.ino)?.body.toString(), '../..');
   });
 
+  it('sends a held RENAME reply at the deadline when the link-page invalidation cannot land', (t) => {
+    // The one notify writer may be blocked in an earlier fuse_reverse_inval_entry on a
+    // directory lock this RENAME holds: only the reply can release it, so it must not wait forever.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    t.after(() => mock.timers.reset());
+    const tree = new Kernfs();
+    tree.mkdir('/etc/a/b', 0o755, 'tmpfs');
+    tree.mkdir('/etc/c', 0o755, 'tmpfs');
+    const link = tree.link('/etc/a/b/l', '/etc/c');
+    const h = harness(tree);
+    const etc = h.lookup(1, 'etc');
+    const a = h.lookup(etc.nodeid, 'a');
+    const c = h.lookup(etc.nodeid, 'c');
+    h.lookup(h.lookup(a.nodeid, 'b').nodeid, 'l');
+    h.send(OP.READLINK, link.ino);
+    h.log.length = 0;
+    const rename = Buffer.concat([Buffer.alloc(8), Buffer.from('a\0a\0')]);
+    rename.writeBigUInt64LE(BigInt(c.nodeid), 0);
+    assert.equal(h.send(OP.RENAME, etc.nodeid, rename), undefined, 'reply waits for the link page');
+    mock.timers.tick(DEFERRED_REPLY_DEADLINE_MS + 1);
+    assert.equal(h.log.filter((line) => line.startsWith('reply')).length, 1, 'answered at the deadline');
+    assert.equal(h.session.stats().deferredReplyDeadlines, 1);
+    h.release();
+    assert.equal(h.log.filter((line) => line.startsWith('reply')).length, 1, 'never answered twice');
+  });
+
   it('renames in tmpfs keeping the node id, and refuses chmod', () => {
     const tree = new Kernfs();
     tree.mkdir('/etc', 0o755, 'tmpfs');
