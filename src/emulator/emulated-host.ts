@@ -86,6 +86,7 @@ export class EmulatedHost implements HostPort {
   async writeFile(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
     this.io('writeFile', path, () => {
       this.writableDir(posix.dirname(path));
+      this.kernel.beforeMutation('writeFile', path);
       const existing = this.kernel.tree.find(path, false);
       if (existing !== undefined && existing.kind !== 'file') throw new KernelErrno('EISDIR');
       const mode = options.mode ?? 0o644;
@@ -103,6 +104,7 @@ export class EmulatedHost implements HostPort {
       if (node.parent === null) throw new KernelErrno('EBUSY');
       this.writableDir(this.kernel.tree.pathOf(node.parent));
       if (node.kind === 'dir' && node.children.size > 0) throw new KernelErrno('ENOTEMPTY');
+      this.kernel.beforeMutation('remove', path);
       this.kernel.tree.remove(path);
     });
   }
@@ -133,6 +135,7 @@ export class EmulatedHost implements HostPort {
       this.makeDirectory(parent, true);
     }
     this.writableDir(parent);
+    this.kernel.beforeMutation('mkdir', path);
     this.kernel.tree.mkdir(path);
   }
 

@@ -42,7 +42,13 @@ export async function acquireDirLock(
   let ownerlessFor = 0;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     if (await tryMkdir(host, lockDir)) {
-      await host.writeFile(`${lockDir}/${OWNER}`, `${options.pid}\n`, { mode: 0o600 });
+      try {
+        await host.writeFile(`${lockDir}/${OWNER}`, `${options.pid}\n`, { mode: 0o600 });
+      } catch (error) {
+        // Not ours after all: leave no ownerless lock for others to wait out.
+        await removeLockDir(host, lockDir);
+        throw error;
+      }
       return async () => {
         // Only our own lock: had ours been broken as stale, the directory now belongs to another process.
         if ((await readOwner(host, lockDir)) === options.pid) await removeLockDir(host, lockDir);
