@@ -1,6 +1,8 @@
 /** The dispatcher driven with hand-made requests, no mount needed. */
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
+import fc from 'fast-check';
+import { checkProperty } from '../../../test/helpers/property.ts';
 import { ERRNO } from '../../host/errno.ts';
 import { fail } from '../kernfs/errno-error.ts';
 import { Kernfs } from '../kernfs/tree.ts';
@@ -552,5 +554,47 @@ describe('FuseSession', () => {
       h.release();
       assert.equal(h.log.filter((line) => line.startsWith('reply')).length, 1, 'never answered twice');
     });
+  });
+});
+
+describe('malformed requests from the kernel side', () => {
+  it('a garbled request gets one error reply (or none when shorter than a header), and the session serves on', () => {
+    const tree = new Kernfs();
+    tree.mkdir('/sys/dev', 0o755, 'sysfs');
+    tree.attr('/sys/dev/vendor', { mode: 0o444, show: () => '0x10de\n' });
+    const h = harness(tree);
+    const opcodes = Object.values(OP).filter((op) => op !== OP.INIT && op !== OP.DESTROY);
+    let unique = 1_000_000n;
+    checkProperty(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 39 }).map((bytes) => ({ raw: Buffer.from(bytes) })),
+          fc.record({
+            opcode: fc.oneof(fc.constantFrom(...opcodes), fc.integer({ min: 0, max: 2 ** 32 - 1 })),
+            nodeid: fc.oneof(fc.constantFrom(0, 1, 2, 3), fc.integer({ min: 0, max: 2 ** 40 })),
+            body: fc.uint8Array({ maxLength: 300 }),
+            len: fc.option(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { nil: undefined }),
+          }),
+        ),
+        (request) => {
+          if ('raw' in request) {
+            assert.throws(() => h.session.handle(request.raw), RangeError, 'shorter than a header: nothing to answer');
+            return;
+          }
+          const id = unique++;
+          const buf = encodeRequest(request.opcode, id, request.nodeid, Buffer.from(request.body), {
+            uid: 0,
+            gid: 0,
+            pid: 1,
+          });
+          if (request.len !== undefined) buf.writeUInt32LE(request.len, 0);
+          h.session.handle(buf);
+          const silent = [OP.FORGET, OP.BATCH_FORGET, OP.INTERRUPT, OP.NOTIFY_REPLY].includes(request.opcode as never);
+          if (!silent && h.replies.get(id) === undefined) h.release();
+          assert.equal(h.replies.has(id) || silent, true, `opcode ${request.opcode} was answered`);
+          assert.equal(h.lookup(h.lookup(1, 'sys').nodeid, 'dev').error, 0, 'the session still serves');
+        },
+      ),
+    );
   });
 });
