@@ -67,7 +67,7 @@ export async function openPersistentEmulator(
   const real = new FsHost('/');
   const stateDir = resolve(options.stateDir);
   const stateFile = join(stateDir, `emulate-${safeKey(options.key)}.json`);
-  const release = await lockState(real, stateDir, stateFile, options.lockTimeoutMs ?? 10_000);
+  const release = await lockState(real, stateDir, stateFile, options.lockTimeoutMs ?? 30_000);
   try {
     const saved = await readState(stateFile, scenario, options.key);
     const kernel = EmulatedKernel.boot(scenario);

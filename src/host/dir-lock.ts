@@ -67,21 +67,6 @@ export async function acquireDirLock(
   }
 }
 
-/** Runs `run` while holding the lock directory `lockDir` on `host`. */
-export async function withDirLock<T>(
-  host: HostPort,
-  lockDir: string,
-  options: DirLockOptions,
-  run: () => Promise<T>,
-): Promise<T> {
-  const release = await acquireDirLock(host, lockDir, options);
-  try {
-    return await run();
-  } finally {
-    await release();
-  }
-}
-
 /** Removes the stale lock of `holder`, unless someone else is breaking it or it changed hands. */
 async function breakStale(
   host: HostPort,

@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { isVgpuctlError } from '../core/errors.ts';
 import type { EmulatedHost } from '../emulator/emulated-host.ts';
-import type { EmulatedKernel } from '../emulator/kernel.ts';
+import { EmulatedDeath, type EmulatedKernel } from '../emulator/kernel.ts';
 import type { Node } from '../emulator/kernfs/nodes.ts';
 import { ROOT_CONTEXT } from '../emulator/kernfs/nodes.ts';
 import { readNode } from '../emulator/kernfs/tree.ts';
+import { readDefinitions } from '../store/definitions.ts';
 import { executePlan } from './execute-plan.ts';
 import { bootHost, inventoryOf } from './passthrough/_test-lab.ts';
 import { applyPlan } from './passthrough/apply-plan.ts';
@@ -208,9 +209,10 @@ function difference(before: Map<string, string>, now: Map<string, string>): stri
 let covered = 0;
 let restored = 0;
 let reported = 0;
+let crashes = 0;
 after(() =>
   console.log(
-    `# fault injection: ${covered} step positions covered in ${OPERATIONS.length} operations: ${restored} left the host exactly as before, ${reported} said what is left`,
+    `# fault injection: ${covered} step positions covered in ${OPERATIONS.length + 1} operations: ${restored} left the host exactly as before, ${reported} said what is left, ${crashes} were kills followed by a next command that ran`,
   ),
 );
 
@@ -257,4 +259,41 @@ describe('a fault at any step leaves the host as it was, or says what is left', 
       }
     });
   }
+});
+
+describe('a process killed at any step of define --start leaves definitions whole and a host the next command handles', () => {
+  test('every kill point', async () => {
+    const define = (booted: Booted, pid: number, first: number) =>
+      defineVgpus(
+        depsFor(booted.host, { lock: { pid, isAlive: (holder) => holder !== DEAD } }),
+        { type: 'T4-1B', gpu: T4, count: 2, startNow: true },
+        uuidSequence(first),
+      );
+    const DEAD = 999_999;
+    const clean = bootHost('lab');
+    const start = clean.kernel.mutations;
+    await define(clean, 1, 1);
+    const positions = clean.kernel.mutations - start;
+    for (let position = 0; position < positions; position++) {
+      const booted = bootHost('lab');
+      booted.kernel.injectFault({
+        afterWrites: position,
+        die: true,
+        operations: ['write', 'writeFile', 'mkdir', 'remove'],
+      });
+      await assert.rejects(define(booted, DEAD, 1), EmulatedDeath);
+      // The kernel outlives the process; the next command is a new one.
+      booted.kernel.clearFaults();
+      const definitions = await readDefinitions(booted.host);
+      assert.deepEqual(definitions.problems, [], `kill at change ${position + 1}: no torn or unreadable definition`);
+      const next = await define(booted, 2, 100);
+      assert.equal(
+        next.result.length,
+        2,
+        `kill at change ${position + 1}: the next define breaks the stale lock and runs`,
+      );
+      covered++;
+      crashes++;
+    }
+  });
 });
