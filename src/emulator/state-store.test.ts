@@ -81,6 +81,36 @@ describe('openPersistentEmulator()', () => {
     }
   });
 
+  test('a full or read-only state directory gives a clear error (tmpfs mounted for the test; needs root)', async (t) => {
+    const dir = join(state.dir, 'small');
+    await mkdir(dir);
+    const mount = (...args: string[]) =>
+      new Promise<number>((resolve) =>
+        spawn('mount', args, { stdio: 'ignore' }).on('close', (code) => resolve(code ?? 1)),
+      );
+    if (process.getuid?.() !== 0 || (await mount('-t', 'tmpfs', '-o', 'size=64k', 'vgpuctl-test', dir)) !== 0) {
+      t.skip('mounting a tmpfs needs root');
+      return;
+    }
+    try {
+      const full = await openPersistentEmulator(lab(), { stateDir: dir, key: 'full' });
+      await full.host.write(T4_CREATE, UUID);
+      // Fill the filesystem (the lock directory is already made) so the state file cannot be written.
+      await writeFile(join(dir, 'filler'), Buffer.alloc(64 * 1024)).catch(() => undefined);
+      await assert.rejects(
+        full.save(),
+        (error) => isVgpuctlError(error) && error.code === 'HOST_IO' && /ENOSPC/.test(error.message),
+      );
+      assert.equal(await mount('-o', 'remount,ro', dir), 0);
+      await assert.rejects(
+        openPersistentEmulator(lab(), { stateDir: dir, key: 'ro' }),
+        (error) => isVgpuctlError(error) && error.code === 'HOST_IO' && /EROFS/.test(error.message),
+      );
+    } finally {
+      await new Promise((resolve) => spawn('umount', [dir], { stdio: 'ignore' }).on('close', resolve));
+    }
+  });
+
   test('a lock left by a killed process is taken over, also an older lock file', async () => {
     const dead = await deadPid();
     await mkdir(join(state.dir, 'emulate-stale.json.lock'));

@@ -112,6 +112,12 @@ export class FsHost implements HostPort {
     // Unique per process and per call: two writers of one file never share a temporary.
     const temporary = `${posix.dirname(target)}/.${posix.basename(target)}.${process.pid}.${++temporaries}.tmp`;
     await this.io('writeFile', path, async () => {
+      // No symlink below the root may redirect the write: a directory planted as a link
+      // (/etc/mdevctl.d/<parent> → elsewhere) is refused. A link at the final name is replaced
+      // by the rename, never followed.
+      const dir = posix.dirname(target);
+      const expected = posix.join(await fs.realpath(this.root), posix.dirname(posix.normalize(path)));
+      if ((await fs.realpath(dir)) !== expected) throw Object.assign(new Error('symlink in path'), { code: 'ELOOP' });
       // Write, fsync, rename: a crash leaves either the old file or the new one, never a torn one.
       // O_EXCL (and O_NOFOLLOW through it): a symlink planted at the temporary name is not followed.
       const handle = await fs.open(temporary, 'wx', options.mode ?? 0o644);
