@@ -38,6 +38,18 @@ describe('FsHost writes under its root', () => {
     await assert.rejects(readlink(join(root, 'etc/mdevctl.d/0000:65:00.0/uuid')), { code: 'EINVAL' });
   });
 
+  test("a killed writer's temporary is removed by the next write in its directory", async () => {
+    const dir = join(root, 'etc/mdevctl.d/0000:af:00.0');
+    await mkdir(dir);
+    // pid 2^22 + 1 is above Linux's pid_max limit, so no process has it.
+    const dead = `.83b8f4f2-509f-382f-3c1e-e6bfe0fa1001.${2 ** 22 + 1}.1.tmp`;
+    const alive = `.83b8f4f2-509f-382f-3c1e-e6bfe0fa1002.${process.pid}.999.tmp`;
+    await writeFile(join(dir, dead), '{"mdev_t');
+    await writeFile(join(dir, alive), '{');
+    await new FsHost(root).writeFile('/etc/mdevctl.d/0000:af:00.0/83b8f4f2-509f-382f-3c1e-e6bfe0fa1003', '{}');
+    assert.deepEqual((await readdir(dir)).sort(), [alive, '83b8f4f2-509f-382f-3c1e-e6bfe0fa1003'].sort());
+  });
+
   test('a read-only or missing directory is a host error with the path and errno, not a crash', async () => {
     const host = new FsHost(root);
     await assert.rejects(host.writeFile('/etc/none/x', 'y'), (error) => isHostError(error, 'ENOENT'));

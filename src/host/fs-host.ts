@@ -26,6 +26,17 @@ async function makeParents(path: string): Promise<void> {
   }
 }
 
+/** `.<name>.<pid>.<n>.tmp`: a temporary of {@link FsHost.writeFile}. */
+const TEMPORARY = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/** Removes the temporaries that writers killed before their rename left in `dir`. */
+async function removeDeadTemporaries(dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    const pid = TEMPORARY.exec(name)?.[1];
+    if (pid !== undefined && !realProcessAlive(Number(pid))) await fs.rm(posix.join(dir, name), { force: true });
+  }
+}
+
 /**
  * The real filesystem below a root directory (`--root`, `VGPUCTL_ROOT`), like mdevctl's
  * MDEVCTL_ENV_ROOT: `/sys/bus/pci` is read from `<root>/sys/bus/pci`. Host tools are run
@@ -133,6 +144,7 @@ export class FsHost implements HostPort {
         await fs.rm(temporary, { force: true });
         throw error;
       }
+      await removeDeadTemporaries(dir);
     });
   }
 
