@@ -23,7 +23,7 @@ const RULES: Record<string, { layers: string[]; packages: string[]; node: string
   },
   // The capacity planner: pure (inventories, wants) → placement | reasons.
   planner: { layers: ['core', 'catalog', 'discovery', 'planner'], packages: ['zod'], node: [] },
-  vmconfig: { layers: ['core', 'formats', 'discovery', 'vmconfig'], packages: ['zod'], node: [] },
+  vmconfig: { layers: ['core', 'formats', 'discovery', 'vmconfig'], packages: ['yaml', 'zod'], node: [] },
   manager: {
     layers: ['core', 'catalog', 'formats', 'host', 'discovery', 'store', 'ops', 'planner', 'vmconfig', 'manager'],
     packages: ['zod'],

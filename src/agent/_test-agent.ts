@@ -9,7 +9,7 @@ import { type AgentOptions, startAgent } from './start-agent.ts';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 export const READ_TOKEN = 'read-token-0123456789abcdef';
-export const TEST_TOKENS: TokenEntry[] = [
+const TEST_TOKENS: TokenEntry[] = [
   { token: ADMIN_TOKEN, role: 'admin', name: 'ops' },
   { token: READ_TOKEN, role: 'read', name: 'monitoring' },
 ];

@@ -95,7 +95,7 @@ export const Sriov = z
   })
   .openapi('Sriov');
 
-export const Finding = z.object({
+const Finding = z.object({
   section: z.string(),
   id: z.string(),
   subject: z.string().nullable(),
@@ -113,7 +113,7 @@ export const DoctorReport = z
   .openapi('DoctorReport');
 
 const Step = z.object({ kind: z.string(), path: z.string(), why: z.string() }).loose();
-export const Plan = z.object({ action: z.string(), steps: z.array(Step) }).openapi('Plan');
+const Plan = z.object({ action: z.string(), steps: z.array(Step) }).openapi('Plan');
 
 export const OperationResult = z
   .object({

@@ -8,7 +8,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { VgpuctlError } from '../core/errors.ts';
 
-export type Role = 'read' | 'admin';
+type Role = 'read' | 'admin';
 
 /** The caller of a request, for permission checks and the audit log. */
 export interface Principal {

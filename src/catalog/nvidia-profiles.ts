@@ -8,7 +8,7 @@ import { type ProfileClass, parseProfileName } from './profile-name.ts';
 import type { Provenance, SourceId } from './sources.ts';
 
 /** How the host driver exposes a board's vGPUs. */
-export type VgpuMechanism = 'mdev' | 'sriov-mdev' | 'vendor-vfio';
+type VgpuMechanism = 'mdev' | 'sriov-mdev' | 'vendor-vfio';
 
 /** One NVIDIA vGPU type. */
 export interface VgpuProfile {

@@ -7,7 +7,7 @@
  */
 
 /** How vgpu_unlock-rs reads a key. */
-export type OverrideKeyKind =
+type OverrideKeyKind =
   /** An unsigned 32-bit integer. */
   | 'u32'
   /** An unsigned 64-bit integer. */
@@ -68,7 +68,6 @@ export const OVERRIDE_KEYS: Readonly<Record<string, OverrideKeySpec>> = {
 
 /** The tables vgpu_unlock-rs reads, in the order it applies them. */
 export const OVERRIDE_TABLES = ['profile', 'mdev', 'vm'] as const;
-export type OverrideTableKind = (typeof OVERRIDE_TABLES)[number];
 
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 

@@ -7,7 +7,7 @@
 import type { AutostartWait } from '../ops/vgpu/autostart.ts';
 
 /** Waits shorter than this say nothing. */
-export const PROGRESS_AFTER_MS = 1000;
+const PROGRESS_AFTER_MS = 1000;
 
 /** Whether progress lines are wanted on stderr. */
 export function progressWanted(stderrIsTty: boolean, json: boolean): boolean {

@@ -48,3 +48,39 @@ export function clip(input: string, max = 64): string {
   const printable = input.replace(/[\u0000-\u001f\u007f]/g, '?');
   return printable.length > max ? `${printable.slice(0, max)}…` : printable;
 }
+
+/** A PCI address as numbers, for address arithmetic. */
+export interface Bdf {
+  domain: number;
+  bus: number;
+  device: number;
+  fn: number;
+}
+
+/** Splits a canonical address (`0000:3b:00.0`) into numbers; the caller has validated the form. */
+export function parseBdf(address: string): Bdf {
+  const match = FULL.exec(address);
+  if (match === null) throw new Error(`not a PCI address: ${address}`);
+  return {
+    domain: Number.parseInt(match[1] as string, 16),
+    bus: Number.parseInt(match[2] as string, 16),
+    device: Number.parseInt(match[3] as string, 16),
+    fn: Number(match[4]),
+  };
+}
+
+/** Formats an address as the kernel names PCI devices (`%04x:%02x:%02x.%d`). */
+export function formatBdf(bdf: Bdf): PciAddress {
+  const hex = (value: number, width: number): string => value.toString(16).padStart(width, '0');
+  return `${hex(bdf.domain, 4)}:${hex(bdf.bus, 2)}:${hex(bdf.device, 2)}.${bdf.fn}` as PciAddress;
+}
+
+/**
+ * The address of VF `index` of a PF: devfn + offset + stride·index, spilling to higher buses
+ * (drivers/pci/iov.c pci_iov_virtfn_bus/devfn).
+ */
+export function vfAddress(pf: string, offset: number, stride: number, index: number): PciAddress {
+  const bdf = parseBdf(pf);
+  const devfn = ((bdf.device << 3) | bdf.fn) + offset + stride * index;
+  return formatBdf({ domain: bdf.domain, bus: bdf.bus + (devfn >> 8), device: (devfn >> 3) & 0x1f, fn: devfn & 7 });
+}

@@ -6,7 +6,7 @@
  */
 
 /** Names resolved for one function; undefined where the database has no entry. */
-export interface PciNames {
+interface PciNames {
   vendor: string | undefined;
   device: string | undefined;
   subsystem: string | undefined;

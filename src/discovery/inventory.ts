@@ -43,7 +43,7 @@ export const MdevParentInfo = z.object({
 });
 export type MdevParentInfo = z.infer<typeof MdevParentInfo>;
 
-export const GroupMember = z.object({
+const GroupMember = z.object({
   address: z.string(),
   classCode: z.string(),
   driver: z.string().nullable(),

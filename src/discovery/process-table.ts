@@ -19,7 +19,7 @@ export interface ProcessEntry {
  * Device nodes that tie a process to a GPU or an IOMMU group: NVIDIA per-GPU nodes, DRM card
  * and render nodes, VFIO group nodes and VFIO device cdevs.
  */
-export const GPU_DEVICE_NODE = /^\/dev\/(nvidia\d+|dri\/(card|renderD)\d+|vfio\/(\d+|noiommu-\d+|devices\/vfio\d+))$/;
+const GPU_DEVICE_NODE = /^\/dev\/(nvidia\d+|dri\/(card|renderD)\d+|vfio\/(\d+|noiommu-\d+|devices\/vfio\d+))$/;
 
 /**
  * Lists processes with their open watched device nodes. With `allCommands`, every process is

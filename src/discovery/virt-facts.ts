@@ -46,7 +46,7 @@ export const VirtFacts = z.object({
 export type VirtFacts = z.infer<typeof VirtFacts>;
 
 /** nvidia-persistenced keeps /dev/nvidia* open; nvidia-vgpud publishes mdev types; nvidia-vgpu-mgr runs each vGPU. */
-export const NVIDIA_DAEMONS = ['nvidia-persistenced', 'nvidia-vgpud', 'nvidia-vgpu-mgr'];
+const NVIDIA_DAEMONS = ['nvidia-persistenced', 'nvidia-vgpud', 'nvidia-vgpu-mgr'];
 const NVIDIA_UNITS = ['nvidia-vgpud.service', 'nvidia-vgpu-mgr.service'];
 const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
 

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { ExecResult, HostPort, HostStat } from '../host/host-port.ts';
 import { HostError } from '../host/host-port.ts';
+import { realProcessAlive } from '../host/process-alive.ts';
 import type { EmulatedKernel } from './kernel.ts';
 import { KernelErrno } from './kernfs/errno-error.ts';
 import type { AccessContext, DirNode } from './kernfs/nodes.ts';
@@ -85,6 +86,7 @@ export class EmulatedHost implements HostPort {
   async writeFile(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
     this.io('writeFile', path, () => {
       this.writableDir(posix.dirname(path));
+      this.kernel.beforeMutation('writeFile', path);
       const existing = this.kernel.tree.find(path, false);
       if (existing !== undefined && existing.kind !== 'file') throw new KernelErrno('EISDIR');
       const mode = options.mode ?? 0o644;
@@ -102,6 +104,7 @@ export class EmulatedHost implements HostPort {
       if (node.parent === null) throw new KernelErrno('EBUSY');
       this.writableDir(this.kernel.tree.pathOf(node.parent));
       if (node.kind === 'dir' && node.children.size > 0) throw new KernelErrno('ENOTEMPTY');
+      this.kernel.beforeMutation('remove', path);
       this.kernel.tree.remove(path);
     });
   }
@@ -110,6 +113,14 @@ export class EmulatedHost implements HostPort {
     const result = this.tools ? this.kernel.exec(posix.basename(file), args) : undefined;
     if (result === undefined) throw new HostError('exec', file, 'ENOENT');
     return result;
+  }
+
+  /**
+   * The processes that take locks on an emulated host are real vgpuctl processes sharing its
+   * saved state, so liveness is asked of the real kernel.
+   */
+  processAlive(pid: number): boolean {
+    return realProcessAlive(pid);
   }
 
   private makeDirectory(path: string, recursive: boolean): void {
@@ -124,6 +135,7 @@ export class EmulatedHost implements HostPort {
       this.makeDirectory(parent, true);
     }
     this.writableDir(parent);
+    this.kernel.beforeMutation('mkdir', path);
     this.kernel.tree.mkdir(path);
   }
 

@@ -46,14 +46,27 @@ import { loadSample } from './samples/index.ts';
 import type { GpuSpec, Scenario } from './scenario/schema.ts';
 
 /** A pending injected failure (test hook). */
+/** The host changes a fault can hit: a sysfs store, or a file, directory or unlink in tmpfs. */
+export type Mutation = 'write' | 'writeFile' | 'mkdir' | 'remove';
+
 interface Fault {
   remaining: number;
   errno: Errno;
   pathIncludes: string | undefined;
+  operations: readonly Mutation[];
+  die: boolean;
+}
+
+/**
+ * The emulated process died (fault injection's `die`): nothing after this point runs, as if
+ * vgpuctl had been killed with SIGKILL. Not a host error, so no rollback catches it.
+ */
+export class EmulatedDeath extends Error {
+  override readonly name = 'EmulatedDeath';
 }
 
 /** Parses "6.8.0-foo" into its version numbers. */
-export function parseKernelRelease(release: string): KernelVersion {
+function parseKernelRelease(release: string): KernelVersion {
   const [major = 0, minor = 0] = release.split(/[.-]/).map((part) => Number.parseInt(part, 10));
   return { release, major, minor };
 }
@@ -75,6 +88,8 @@ export class EmulatedKernel {
   private readonly ueventListeners = new Set<(event: Uevent) => void>();
   private readonly execListeners = new Set<(tool: string, args: readonly string[]) => void>();
   private faults: Fault[] = [];
+  private mutationCount = 0;
+  private dead = false;
   private seqnum = 0;
 
   /** Builds the whole host of `scenario`: devices, drivers, VFs, mdevs and vendor vGPUs. */
@@ -280,19 +295,47 @@ export class EmulatedKernel {
     const node = this.tree.lookup(path, true);
     checkOpen(node, 'write', ctx);
     const buf = Buffer.from(data);
-    if (buf.length > 0) {
-      const fault = this.faults.find((f) => f.pathIncludes === undefined || path.includes(f.pathIncludes));
-      if (fault !== undefined) {
-        if (fault.remaining === 0) {
-          this.faults.splice(this.faults.indexOf(fault), 1);
-          throw new KernelErrno(fault.errno, 'injected fault');
-        }
-        fault.remaining--;
-      }
-    }
+    if (buf.length > 0) this.beforeMutation('write', path);
     const count = writeNode(node, buf, ctx, offset);
     if (buf.length > 0) for (const listener of this.writeListeners) listener(path, buf, offset);
     return count;
+  }
+
+  /**
+   * Called before every change to the host (a store, or a file operation of the host port):
+   * counts it, and fails it when an injected fault says so.
+   */
+  beforeMutation(operation: Mutation, path: string): void {
+    if (this.dead) throw new EmulatedDeath(`the process died before ${operation} ${path}`);
+    this.mutationCount++;
+    const fault = this.faults.find(
+      (f) => f.operations.includes(operation) && (f.pathIncludes === undefined || path.includes(f.pathIncludes)),
+    );
+    if (fault === undefined) return;
+    if (fault.remaining > 0) {
+      fault.remaining--;
+      return;
+    }
+    this.faults.splice(this.faults.indexOf(fault), 1);
+    if (fault.die) {
+      this.dead = true;
+      throw new EmulatedDeath(`the process died at ${operation} ${path}`);
+    }
+    throw new KernelErrno(fault.errno, 'injected fault');
+  }
+
+  /**
+   * Ends injected faults, and a `die`: the kernel outlives the process that died, and the
+   * next command (a new process) finds the host as that death left it.
+   */
+  clearFaults(): void {
+    this.faults = [];
+    this.dead = false;
+  }
+
+  /** How many host changes were attempted so far (fault-injection tests enumerate them). */
+  get mutations(): number {
+    return this.mutationCount;
   }
 
   /** Runs a host tool; undefined when the tool is not installed on this host. */
@@ -333,9 +376,25 @@ export class EmulatedKernel {
     return () => this.ueventListeners.delete(listener);
   }
 
-  /** Test hook: the (afterWrites+1)-th matching write fails with `errno` before its store() runs. */
-  injectFault(fault: { afterWrites: number; errno: Errno; pathIncludes?: string }): void {
-    this.faults.push({ remaining: fault.afterWrites, errno: fault.errno, pathIncludes: fault.pathIncludes });
+  /**
+   * Fault injection: the (afterWrites+1)-th matching change fails with `errno` before it
+   * happens — or, with `die`, the process dies there and every later change fails with
+   * {@link EmulatedDeath}. `operations` says which changes count (default: sysfs stores only).
+   */
+  injectFault(fault: {
+    afterWrites: number;
+    errno?: Errno;
+    pathIncludes?: string;
+    operations?: readonly Mutation[];
+    die?: boolean;
+  }): void {
+    this.faults.push({
+      remaining: fault.afterWrites,
+      errno: fault.errno ?? 'EIO',
+      pathIncludes: fault.pathIncludes,
+      operations: fault.operations ?? ['write'],
+      die: fault.die ?? false,
+    });
   }
 
   /** Test hook: an emulated VFIO user (a VM) holds IOMMU group `groupId` or lets it go. */

@@ -67,11 +67,6 @@ export function kstrtoul(data: Buffer | string, base = 0): number {
   return unsignedOrFail(data, base, 0xffff_ffff_ffff_ffffn);
 }
 
-/** kstrtouint(buf, base): 32-bit unsigned. */
-export function kstrtouint(data: Buffer | string, base = 0): number {
-  return unsignedOrFail(data, base, 0xffff_ffffn);
-}
-
 /** kstrtou16(buf, base): 16-bit unsigned (sriov_numvfs_store uses it). */
 export function kstrtou16(data: Buffer | string, base = 0): number {
   return unsignedOrFail(data, base, 0xffffn);

@@ -44,7 +44,7 @@ const FACTS: Record<string, ModuleFacts> = {
 const DEFAULT_SIZE = 16384;
 
 /** Names of the loaded modules, oldest first. */
-export function loadedModules(tree: Kernfs): string[] {
+function loadedModules(tree: Kernfs): string[] {
   const dir = tree.find('/sys/module');
   if (dir?.kind !== 'dir') return [];
   return [...dir.children.values()]
@@ -58,7 +58,7 @@ function holdersOf(name: string, loaded: readonly string[]): string[] {
 }
 
 /** /proc/modules: newest first, `name size refcount deps, state address (taint)`. */
-export function procModules(tree: Kernfs): string {
+function procModules(tree: Kernfs): string {
   const loaded = loadedModules(tree);
   return [...loaded]
     .reverse()

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from '../../test/helpers/fixtures.ts';
 import { isVgpuctlError } from '../core/errors.ts';
@@ -61,6 +63,70 @@ describe('openPersistentEmulator()', () => {
     assert.deepEqual(order, ['first-done', 'second']);
   });
 
+  test('a state directory that cannot be made fails at once with a clear error (no endless retry)', async () => {
+    // Node's recursive mkdir retries forever on ENOENT below /proc; the store must not.
+    for (const stateDir of ['/proc/vgpuctl-no-such-dir', join(state.dir, 'locked', 'file', 'below')]) {
+      if (stateDir.startsWith(state.dir)) {
+        await mkdir(join(state.dir, 'locked'), { recursive: true });
+        await writeFile(join(state.dir, 'locked', 'file'), 'a file, not a directory');
+      }
+      await assert.rejects(
+        openPersistentEmulator(lab(), { stateDir, key: 'lab' }),
+        (error) =>
+          isVgpuctlError(error) &&
+          error.code === 'HOST_IO' &&
+          error.message.includes(stateDir) &&
+          /VGPUCTL_STATE_DIR/.test(error.hint ?? ''),
+      );
+    }
+  });
+
+  test('a full or read-only state directory gives a clear error (tmpfs mounted for the test; needs root)', async (t) => {
+    const dir = join(state.dir, 'small');
+    await mkdir(dir);
+    const mount = (...args: string[]) =>
+      new Promise<number>((resolve) =>
+        spawn('mount', args, { stdio: 'ignore' }).on('close', (code) => resolve(code ?? 1)),
+      );
+    if (process.getuid?.() !== 0 || (await mount('-t', 'tmpfs', '-o', 'size=64k', 'vgpuctl-test', dir)) !== 0) {
+      t.skip('mounting a tmpfs needs root');
+      return;
+    }
+    try {
+      const full = await openPersistentEmulator(lab(), { stateDir: dir, key: 'full' });
+      await full.host.write(T4_CREATE, UUID);
+      // Fill the filesystem (the lock directory is already made) so the state file cannot be written.
+      await writeFile(join(dir, 'filler'), Buffer.alloc(64 * 1024)).catch(() => undefined);
+      await assert.rejects(
+        full.save(),
+        (error) => isVgpuctlError(error) && error.code === 'HOST_IO' && /ENOSPC/.test(error.message),
+      );
+      assert.equal(await mount('-o', 'remount,ro', dir), 0);
+      await assert.rejects(
+        openPersistentEmulator(lab(), { stateDir: dir, key: 'ro' }),
+        (error) => isVgpuctlError(error) && error.code === 'HOST_IO' && /EROFS/.test(error.message),
+      );
+    } finally {
+      await new Promise((resolve) => spawn('umount', [dir], { stdio: 'ignore' }).on('close', resolve));
+    }
+  });
+
+  test('a lock left by a killed process is taken over, also an older lock file', async () => {
+    const dead = await deadPid();
+    await mkdir(join(state.dir, 'emulate-stale.json.lock'));
+    await writeFile(join(state.dir, 'emulate-stale.json.lock', 'owner'), `${dead}\n`);
+    const first = await open('stale');
+    await first.close();
+    await writeFile(join(state.dir, 'emulate-stale2.json.lock'), String(dead));
+    const second = await open('stale2');
+    await second.close();
+    assert.deepEqual(
+      (await readdir(state.dir)).filter((name) => name.includes('stale')),
+      [],
+      'no lock or break lock is left behind',
+    );
+  });
+
   test('a corrupt state file is refused with a hint to reset', async () => {
     const e = await open('corrupt');
     await e.host.write(T4_CREATE, UUID);
@@ -87,3 +153,10 @@ describe('openPersistentEmulator()', () => {
     await assert.rejects(readFile(e.stateFile, 'utf8'), { code: 'ENOENT' });
   });
 });
+
+/** The pid of a process that has exited (and been reaped), so no live process holds it now. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid as number;
+}

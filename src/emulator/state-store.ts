@@ -3,15 +3,19 @@
  * journal of every accepted sysfs write (replayed on load: the kernel model is
  * deterministic, so replay rebuilds exactly the same kernel state), and a snapshot of the
  * regular files in the host's writable directories (/etc, /run, /var …), whoever wrote them
- * (vgpuctl through the port, or mdevctl through the FUSE mount). A lock file serialises
- * concurrent invocations so no change is lost.
+ * (vgpuctl through the port, or mdevctl through the FUSE mount). A lock directory (the one
+ * lock of host/dir-lock.ts) serialises concurrent invocations so no change is lost, and the
+ * state file is replaced atomically through the host port's writer.
  */
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { VgpuctlError } from '../core/errors.ts';
+import { acquireDirLock } from '../host/dir-lock.ts';
+import { STRERROR } from '../host/errno.ts';
+import { FsHost } from '../host/fs-host.ts';
 import { isHostError } from '../host/host-port.ts';
 import { EmulatedHost } from './emulated-host.ts';
 import { EmulatedKernel } from './kernel.ts';
@@ -72,9 +76,10 @@ export async function openPersistentEmulator(
   scenario: Scenario,
   options: { stateDir: string; key: string; lockTimeoutMs?: number; resetName?: string },
 ): Promise<PersistentEmulator> {
-  await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
-  const stateFile = join(options.stateDir, `emulate-${safeKey(options.key)}.json`);
-  const release = await acquireLock(`${stateFile}.lock`, options.lockTimeoutMs ?? 10_000);
+  const real = new FsHost('/');
+  const stateDir = resolve(options.stateDir);
+  const stateFile = join(stateDir, `emulate-${safeKey(options.key)}.json`);
+  const release = await lockState(real, stateDir, stateFile, options.lockTimeoutMs ?? 30_000);
   try {
     // The name the user gives `vgpuctl emulate reset` (a file's path, not its key).
     const name = options.resetName ?? options.key;
@@ -102,7 +107,16 @@ export async function openPersistentEmulator(
         try {
           const files = snapshotFiles(kernel.tree);
           if (journal.length !== before.writes || JSON.stringify(files) !== before.files) {
-            await writeAtomically(stateFile, JSON.stringify({ version: 2, scenario, journal, files }));
+            await real
+              .writeFile(stateFile, JSON.stringify({ version: 2, scenario, journal, files }), { mode: 0o600 })
+              .catch((error: unknown) => {
+                if (!isHostError(error)) throw error;
+                throw new VgpuctlError(
+                  'HOST_IO',
+                  `Cannot save emulated host state "${stateFile}": ${STRERROR[error.errno]} (${error.errno})`,
+                  { hint: 'Free space or fix the permissions of the state directory, then retry', cause: error },
+                );
+              });
           }
         } finally {
           await close();
@@ -110,9 +124,8 @@ export async function openPersistentEmulator(
       },
       close,
       async holdAsMount(mountpoint) {
-        const temporary = `${stateFile}.lock.${process.pid}.tmp`;
-        await fs.writeFile(temporary, `${process.pid}\n${MOUNT_NOTE}${mountpoint}\n`, { mode: 0o600 });
-        await fs.rename(temporary, `${stateFile}.lock`);
+        // Released with the lock: releasing removes the lock directory with what it holds.
+        await real.writeFile(`${stateFile}.lock/${MOUNT_NOTE}`, `${mountpoint}\n`, { mode: 0o600 });
       },
     };
   } catch (error) {
@@ -220,72 +233,56 @@ function corrupt(key: string, state: string, cause: unknown): VgpuctlError {
   });
 }
 
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const handle = await fs.open(temporary, 'w', 0o600);
+/** Creates the state directory and takes the state file's lock; host errors become clear user errors. */
+async function lockState(
+  real: FsHost,
+  stateDir: string,
+  stateFile: string,
+  timeoutMs: number,
+): Promise<() => Promise<void>> {
+  const lockDir = `${stateFile}.lock`;
   try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temporary, file);
-}
-
-/** The lock file line of a mount server: `mount <mountpoint>`. */
-const MOUNT_NOTE = 'mount ';
-
-/** An exclusive lock file holding our pid; a lock whose process is gone is taken over. */
-async function acquireLock(lockFile: string, timeoutMs: number): Promise<() => Promise<void>> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-    try {
-      const handle = await fs.open(lockFile, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => fs.rm(lockFile, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const content = await fs.readFile(lockFile, 'utf8').catch(() => '');
-    const holder = Number.parseInt(content, 10);
-    if (Number.isInteger(holder) && holder > 0 && !processExists(holder)) {
-      await fs.rm(lockFile, { force: true });
-      continue;
-    }
-    const mountpoint = content
-      .split('\n')
-      .find((line) => line.startsWith(MOUNT_NOTE))
-      ?.slice(MOUNT_NOTE.length);
-    if (mountpoint !== undefined) {
-      throw new VgpuctlError(
-        'DEVICE_BUSY',
-        `Cannot open the emulated host: "vgpuctl emulate mount" (process ${holder}) serves it at ${mountpoint}`,
-        {
-          hint: `Use the mounted host: vgpuctl --root ${mountpoint} COMMAND; or stop the server (Ctrl-C, or kill ${holder}) first`,
-          details: { mountpoint, pid: holder },
-        },
-      );
-    }
-    if (Date.now() > deadline) {
-      throw new VgpuctlError(
-        'DEVICE_BUSY',
-        `Cannot lock emulated host state "${lockFile}": held by process ${holder}`,
-        {
-          hint: 'Wait for the other vgpuctl command to finish, or remove the lock file if that process is gone',
-        },
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
+    await real.mkdir(stateDir, { recursive: true });
+    return await acquireDirLock(real, lockDir, {
+      pid: process.pid,
+      timeoutMs,
+      // A mount server holds the lock until it is interrupted: say so at once instead of waiting.
+      refuse: async (holder) => {
+        const mountpoint = await readMountNote(real, lockDir);
+        if (mountpoint === undefined) return undefined;
+        return new VgpuctlError(
+          'DEVICE_BUSY',
+          `Cannot open the emulated host: "vgpuctl emulate mount" (process ${holder}) serves it at ${mountpoint}`,
+          {
+            hint: `Use the mounted host: vgpuctl --root ${mountpoint} COMMAND; or stop the server (Ctrl-C, or kill ${holder}) first`,
+            details: { mountpoint, pid: holder },
+          },
+        );
+      },
+      busy: (holder) =>
+        new VgpuctlError('DEVICE_BUSY', `Cannot lock emulated host state "${lockDir}": held by process ${holder}`, {
+          hint: 'Wait for the other vgpuctl command to finish, or remove the lock if that process is gone',
+        }),
+    });
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (!isHostError(error)) throw error;
+    throw new VgpuctlError(
+      'HOST_IO',
+      `Cannot use emulated host state directory "${stateDir}": ${error.op} ${error.path}: ${STRERROR[error.errno]} (${error.errno})`,
+      { hint: 'Set VGPUCTL_STATE_DIR (or XDG_STATE_HOME) to a writable directory', cause: error },
+    );
+  }
+}
+
+/** The file in a held lock that names the mount point of the `emulate mount` server holding it. */
+const MOUNT_NOTE = 'mount';
+
+async function readMountNote(real: FsHost, lockDir: string): Promise<string | undefined> {
+  try {
+    return (await real.readText(`${lockDir}/${MOUNT_NOTE}`)).trim() || undefined;
+  } catch (error) {
+    if (isHostError(error, 'ENOENT', 'ENOTDIR')) return undefined;
+    throw error;
   }
 }
 

@@ -66,7 +66,16 @@ export function renderXml(root: XmlElement): string {
 
 /** Parses an XML document into an element tree (whitespace-only text is dropped). */
 export function parseXml(text: string): XmlElement {
-  const nodes = (parser.parse(text) as OrderedNode[]).filter((node) => !('?xml' in node));
+  let parsed: OrderedNode[];
+  try {
+    parsed = parser.parse(text) as OrderedNode[];
+  } catch (error) {
+    // fast-xml-parser throws a plain Error on malformed XML; this parser's callers expect SyntaxError.
+    throw new SyntaxError(`Cannot parse XML: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  const nodes = parsed.filter((node) => !('?xml' in node));
   const root = nodes[0];
   if (root === undefined) throw new SyntaxError('Cannot parse XML: no root element');
   return fromOrdered(root);

@@ -6,7 +6,7 @@
 import { XMLParser } from 'fast-xml-parser';
 
 /** What vgpuctl uses from nvidia-smi for one GPU. */
-export interface NvidiaSmiGpu {
+interface NvidiaSmiGpu {
   /** Canonical PCI address (0000:3b:00.0), from the `id` attribute (00000000:3B:00.0). */
   address: string;
   productName: string | undefined;
@@ -33,7 +33,7 @@ const parser = new XMLParser({
 
 /** Parses the XML; throws SyntaxError when it is not an nvidia_smi_log document. */
 export function parseNvidiaSmiXml(xml: string): NvidiaSmiLog {
-  const doc = parser.parse(xml) as { nvidia_smi_log?: Record<string, unknown> };
+  const doc = parseOrSyntaxError(() => parser.parse(xml)) as { nvidia_smi_log?: Record<string, unknown> };
   const log = doc.nvidia_smi_log;
   if (log === undefined || typeof log !== 'object') throw new SyntaxError('not an nvidia_smi_log document');
   const gpus = (Array.isArray(log.gpu) ? log.gpu : []) as Record<string, unknown>[];
@@ -79,4 +79,15 @@ function text(value: unknown): string | undefined {
 function mib(value: unknown): number | undefined {
   const m = /^(\d+)\s*MiB$/.exec(text(value) ?? '');
   return m === null ? undefined : Number.parseInt(m[1] as string, 10);
+}
+
+/** fast-xml-parser throws a plain Error on malformed XML (a truncated nvidia-smi run); callers expect SyntaxError. */
+function parseOrSyntaxError(parse: () => unknown): unknown {
+  try {
+    return parse();
+  } catch (error) {
+    throw new SyntaxError(`not well-formed XML: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
 }

@@ -7,7 +7,7 @@
 import { parseToml } from './toml.ts';
 
 /** A `key = value` line. */
-export interface OverrideKeyLine {
+interface OverrideKeyLine {
   key: string;
   /** 1-based line and column of the key. */
   line: number;
@@ -103,7 +103,7 @@ export function tomlValue(value: string | number | bigint): string {
 }
 
 /** `[profile.nvidia-760]`: keys that need it are quoted. */
-export function tomlHeader(path: readonly string[]): string {
+function tomlHeader(path: readonly string[]): string {
   return `[${path.map((p) => (/^[A-Za-z0-9_-]+$/.test(p) ? p : JSON.stringify(p))).join('.')}]`;
 }
 

@@ -13,6 +13,38 @@ import { posix } from 'node:path';
 import { errnoFromNodeCode } from './errno.ts';
 import type { ExecResult, HostPort, HostStat } from './host-port.ts';
 import { HostError } from './host-port.ts';
+import { realProcessAlive } from './process-alive.ts';
+
+let temporaries = 0;
+
+/**
+ * `mkdir -p` one component at a time. Node's `mkdir(…, { recursive: true })` retries forever
+ * where mkdir(2) answers ENOENT for a parent that exists (below /proc, /sys), so it is not used.
+ */
+async function makeParents(path: string): Promise<void> {
+  let prefix = '';
+  for (const part of path.split('/').filter((p) => p !== '')) {
+    prefix = `${prefix}/${part}`;
+    try {
+      await fs.mkdir(prefix);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!(await fs.stat(prefix)).isDirectory())
+        throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    }
+  }
+}
+
+/** `.<name>.<pid>.<n>.tmp`: a temporary of {@link FsHost.writeFile}. */
+const TEMPORARY = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/** Removes the temporaries that writers killed before their rename left in `dir`. */
+async function removeDeadTemporaries(dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    const pid = TEMPORARY.exec(name)?.[1];
+    if (pid !== undefined && !realProcessAlive(Number(pid))) await fs.rm(posix.join(dir, name), { force: true });
+  }
+}
 
 /** Whether `file` names an executable file, directly (with a slash) or in a $PATH directory. */
 function onPath(file: string): boolean {
@@ -136,10 +168,18 @@ export class FsHost implements HostPort {
 
   async writeFile(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
     const target = this.map(path);
-    const temporary = `${posix.dirname(target)}/.${posix.basename(target)}.${process.pid}.tmp`;
+    // Unique per process and per call: two writers of one file never share a temporary.
+    const temporary = `${posix.dirname(target)}/.${posix.basename(target)}.${process.pid}.${++temporaries}.tmp`;
     await this.io('writeFile', path, async () => {
+      // No symlink below the root may redirect the write: a directory planted as a link
+      // (/etc/mdevctl.d/<parent> → elsewhere) is refused. A link at the final name is replaced
+      // by the rename, never followed.
+      const dir = posix.dirname(target);
+      const expected = posix.join(await fs.realpath(this.root), posix.dirname(posix.normalize(path)));
+      if ((await fs.realpath(dir)) !== expected) throw Object.assign(new Error('symlink in path'), { code: 'ELOOP' });
       // Write, fsync, rename: a crash leaves either the old file or the new one, never a torn one.
-      const handle = await fs.open(temporary, 'w', options.mode ?? 0o644);
+      // O_EXCL (and O_NOFOLLOW through it): a symlink planted at the temporary name is not followed.
+      const handle = await fs.open(temporary, 'wx', options.mode ?? 0o644);
       try {
         await handle.writeFile(data);
         await handle.sync();
@@ -152,11 +192,12 @@ export class FsHost implements HostPort {
         await fs.rm(temporary, { force: true });
         throw error;
       }
+      await removeDeadTemporaries(dir);
     });
   }
 
   async mkdir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
-    await this.io('mkdir', path, () => fs.mkdir(this.map(path), { recursive: options.recursive ?? false }));
+    await this.io('mkdir', path, () => (options.recursive ? makeParents(this.map(path)) : fs.mkdir(this.map(path))));
   }
 
   async remove(path: string): Promise<void> {
@@ -179,6 +220,10 @@ export class FsHost implements HostPort {
         resolve({ status: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
       });
     });
+  }
+
+  processAlive(pid: number): boolean {
+    return realProcessAlive(pid);
   }
 
   private map(path: string): string {

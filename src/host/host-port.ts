@@ -53,6 +53,8 @@ export interface HostPort {
   remove(path: string): Promise<void>;
   /** Runs a host tool; throws HostError ENOENT when it is not installed. */
   exec(file: string, args: readonly string[]): Promise<ExecResult>;
+  /** Whether process `pid` still runs (kill(2) with signal 0): how a lock tells a dead holder. */
+  processAlive(pid: number): boolean;
 }
 
 /** A failed host operation: which operation, on which path, and the errno. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { indexPciIds, NO_PCI_IDS, type PciIds } from '../core/pci-ids.ts';
 
 /** Where distributions install pci.ids (hwdata, pciutils). */
-export const PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
+const PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
 
 /**
  * Loads the system's pci.ids — the machine running vgpuctl, not the inspected root, as lspci

@@ -11,10 +11,10 @@ import { parseNvidiaTypeName, shortTypeName } from '../ops/vgpu/nvidia-type-name
 import { vgpuHosts } from '../ops/vgpu/vgpu-hosts.ts';
 import { slotUuid } from './slot-uuid.ts';
 
-export type Mechanism = 'passthrough' | 'mdev' | 'vendor-vfio' | 'sriov';
+type Mechanism = 'passthrough' | 'mdev' | 'vendor-vfio' | 'sriov';
 
 /** What preparing a device does on the host. */
-export type DeviceTarget =
+type DeviceTarget =
   | { kind: 'passthrough'; address: string; functions: string[]; iommuGroup: number | null }
   | { kind: 'mdev'; parent: string; typeId: string; uuid: string }
   | { kind: 'vendor-vfio'; vf: string; pf: string; typeId: number }
@@ -49,7 +49,7 @@ export interface NodeDevice {
 }
 
 /** A GPU's shared capacity: the counters its devices draw on. */
-export interface GpuCounters {
+interface GpuCounters {
   gpu: string;
   memoryMiB: number | null;
   /** VF counter names (`vf-4`) of free VFs. */
@@ -77,7 +77,7 @@ export interface NodeDeviceOptions {
 }
 
 /** Counters per ResourceSlice are limited to 32: one for memory, the rest for VFs. */
-export const MAX_VF_COUNTERS = 31;
+const MAX_VF_COUNTERS = 31;
 
 /** `0000:3b:00.0` → `0000-3b-00-0`; other names lower-cased with runs of other characters as `-`. */
 export function labelPart(text: string): string {

@@ -201,8 +201,37 @@ export async function initializeCandidate(
         return { candidate, device: softwareDevice(candidate) as VmGpuDevice, acquired, reports };
     }
   } catch (error) {
-    await releaseAcquired(host, acquired, ctx).catch(() => undefined);
+    try {
+      await releaseAcquired(host, acquired, ctx);
+    } catch (releaseError) {
+      // Both failed: say what the first failure was and exactly what is still held.
+      throw new VgpuctlError(
+        'SYSFS_WRITE_FAILED',
+        `Cannot initialize ${candidate.label}: ${messageOf(error)}; giving back what it acquired also failed: ${messageOf(releaseError)}`,
+        {
+          hint: `Still on the host: ${acquired.map(describeAcquisition).join('; ')}`,
+          details: { acquired, releaseError: messageOf(releaseError) },
+          cause: error,
+        },
+      );
+    }
     throw error;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What an acquisition left on the host and the command that gives it back. */
+function describeAcquisition(item: Acquisition): string {
+  switch (item.kind) {
+    case 'bound':
+      return `${item.address} is bound to VFIO (undo: vgpuctl unbind ${item.address})`;
+    case 'vfs-enabled':
+      return `${item.pf} has VFs enabled (undo: vgpuctl sriov ${item.pf} --vfs ${item.previous})`;
+    case 'vgpus-created':
+      return `vGPUs ${item.ids.join(', ')} exist (undo: vgpuctl remove ${item.ids.join(' ')})`;
   }
 }
 

@@ -15,7 +15,7 @@ export type GpuMode = (typeof GPU_MODES)[number];
 export const MODE_PRIORITY: Readonly<Record<GpuMode, number>> = { passthrough: 4, sriov: 3, mdev: 2, software: 1 };
 
 /** One line per mode, for help texts and listings. */
-export const MODE_DESCRIPTIONS: Readonly<Record<GpuMode, string>> = {
+const MODE_DESCRIPTIONS: Readonly<Record<GpuMode, string>> = {
   passthrough: 'the whole GPU (and its IOMMU group) through vfio-pci',
   sriov: 'an SR-IOV virtual function through vfio-pci',
   mdev: 'a mediated device or NVIDIA vendor-VFIO vGPU (shares the GPU)',
@@ -26,10 +26,10 @@ export const MODE_DESCRIPTIONS: Readonly<Record<GpuMode, string>> = {
  * Other names users type for a mode: VM tools built on the WGPU library call their software GPU mode `wgpu`
  * (`--gpu-mode wgpu`), which is what `software` is here.
  */
-export const GPU_MODE_ALIASES: Readonly<Record<string, GpuMode>> = { wgpu: 'software' };
+const GPU_MODE_ALIASES: Readonly<Record<string, GpuMode>> = { wgpu: 'software' };
 
 /** True when `text` names a mode. */
-export function isGpuMode(text: string): text is GpuMode {
+function isGpuMode(text: string): text is GpuMode {
   return (GPU_MODES as readonly string[]).includes(text);
 }
 

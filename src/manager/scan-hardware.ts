@@ -4,6 +4,7 @@
  * manager refuses exactly what bind would refuse, for the same reasons.
  */
 import { isVgpuctlError } from '../core/errors.ts';
+import { vfAddress } from '../core/pci-address.ts';
 import type { Gpu, Inventory, VirtualFunction } from '../discovery/inventory.ts';
 import { assessBind } from '../ops/passthrough/bind-checks.ts';
 import { isVfioDriver } from '../ops/passthrough/driver-name.ts';
@@ -37,7 +38,7 @@ export function hostBlockers(inventory: Inventory, needs: { iommu: boolean; vfio
 }
 
 /** "Cannot bind "x" to vfio-pci: <state>" → "<state>": the reason without the action. */
-export function stateOf(error: unknown): string {
+function stateOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/^Cannot (?:[^":]|"[^"]*")*: /, '');
 }
@@ -85,22 +86,14 @@ export function passthroughCandidates(inventory: Inventory): DraftCandidate[] {
   });
 }
 
+/** Whether the GPU's group is viable; a group the inventory lacks is not (anything else is a bug, and thrown). */
 function safeViable(inventory: Inventory, groupId: number): boolean {
   try {
     return groupViability(inventory, groupId).viable;
-  } catch {
-    return false;
+  } catch (error) {
+    if (isVgpuctlError(error) && error.code === 'NOT_FOUND') return false;
+    throw error;
   }
-}
-
-/** The PCI address of VF `index` of `pf` (routing ID = PF's + offset + index × stride). */
-export function vfAddress(pf: string, geometry: VfGeometry, index: number): string {
-  const [domain, bus, devFn] = pf.split(':') as [string, string, string];
-  const [dev, fn] = devFn.split('.') as [string, string];
-  const rid = (Number.parseInt(bus, 16) << 8) | (Number.parseInt(dev, 16) << 3) | Number.parseInt(fn, 10);
-  const vf = rid + geometry.offset + index * geometry.stride;
-  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
-  return `${domain}:${hex((vf >> 8) & 0xff, 2)}:${hex((vf >> 3) & 0x1f, 2)}.${vf & 7}`;
 }
 
 /** Whether a GPU's VFs are NVIDIA vGPU carriers rather than plain assignable functions. */
@@ -133,7 +126,7 @@ export function sriovCandidates(inventory: Inventory, geometry: ReadonlyMap<stri
       } else if (sriov.numVfs === 0) {
         enableVfs = 1;
         const where = geometry.get(gpu.address);
-        vf = where === undefined ? null : vfAddress(gpu.address, where, 0);
+        vf = where === undefined ? null : vfAddress(gpu.address, where.offset, where.stride, 0);
         notes.push(`enables 1 of ${sriov.totalVfs} VFs first (none are enabled now)`);
       } else {
         const free = sriov.vfs.find(isFreeVf);

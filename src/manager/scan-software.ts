@@ -14,9 +14,9 @@ export type SoftwareApiChoice = 'auto' | SoftwareApi;
 const VULKAN_DRIVERS = new Set(['i915', 'xe', 'amdgpu', 'nvidia']);
 
 /** QEMU's default max_hostmem (virtio-gpu-base.c): enough for 2D framebuffers. */
-export const DEFAULT_2D_MIB = 256;
+const DEFAULT_2D_MIB = 256;
 /** Default budget for 3D: textures and buffers of a desktop guest. */
-export const DEFAULT_3D_MIB = 1024;
+const DEFAULT_3D_MIB = 1024;
 
 /** Options of {@link softwareCandidates}. */
 export interface SoftwareOptions {
@@ -32,7 +32,7 @@ export interface SoftwareOptions {
  * vgpu_nvidia-style driver already set aside in system RAM), else a default per API; never
  * more than half the host's RAM.
  */
-export function hostMemoryBudget(api: SoftwareApi, options: SoftwareOptions, virtualVramMiB: number | null): number {
+function hostMemoryBudget(api: SoftwareApi, options: SoftwareOptions, virtualVramMiB: number | null): number {
   const wanted = options.memoryMiB ?? (virtualVramMiB !== null && virtualVramMiB > 0 ? virtualVramMiB : null);
   const budget = wanted ?? (api === '2d' ? DEFAULT_2D_MIB : DEFAULT_3D_MIB);
   const cap = options.hostRamMiB == null ? null : Math.floor(options.hostRamMiB / 2);

@@ -38,7 +38,7 @@ export interface Selection {
 }
 
 /** "#4 mdev GRID T4-1B on NVIDIA Tesla T4". */
-export function describeCandidate(candidate: Candidate): string {
+function describeCandidate(candidate: Candidate): string {
   return `#${candidate.index} ${candidate.mode} ${candidate.label}`;
 }
 

@@ -54,7 +54,7 @@ function kubevirtOf(inventory: Inventory, candidate: Candidate, pciIds: PciIds |
 }
 
 /** "mode mdev: GRID T4-1B on NVIDIA Tesla T4 (0000:3b:00.0)". */
-export function summaryOf(candidate: Candidate): string {
+function summaryOf(candidate: Candidate): string {
   // A software GPU's label names its render node already; a hardware one gets its address.
   const bare = candidate.mode === 'software' || candidate.device === null || candidate.label.includes(candidate.device);
   return `mode ${candidate.mode}: ${candidate.label}${bare ? '' : ` (${candidate.device})`}`;

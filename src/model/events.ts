@@ -45,7 +45,6 @@ export const ModelEvent = z.discriminatedUnion('type', [
   }),
 ]);
 export type ModelEvent = z.infer<typeof ModelEvent>;
-export type ModelEventType = ModelEvent['type'];
 
 /** An event as the model publishes it: numbered (SSE `id`) and stamped. */
 export const NumberedEvent = z.object({

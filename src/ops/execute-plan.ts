@@ -5,7 +5,7 @@ import type { HostPort } from '../host/host-port.ts';
 import { isHostError } from '../host/host-port.ts';
 
 /** What happened to each step. */
-export interface StepOutcome {
+interface StepOutcome {
   step: Step;
   status: 'done' | 'failed' | 'rolled-back' | 'rollback-failed' | 'skipped';
   error?: string;
@@ -101,9 +101,32 @@ async function runStep(host: HostPort, step: Step, sleep: (ms: number) => Promis
       return [{ kind: 'writeFile', path: step.path, content: previous, why: `undo: restore ${step.path}` }];
     }
     case 'mkdir': {
-      if (await host.exists(step.path)) return [];
-      await host.mkdir(step.path, { recursive: true });
-      return [{ kind: 'removeFile', path: step.path, why: `undo: remove ${step.path}` }];
+      // One directory at a time, so that the undo removes exactly those this step created
+      // (/etc/mdevctl.d too, when it made it), also when it fails half-way.
+      const missing: string[] = [];
+      for (
+        let dir = step.path;
+        dir !== '/' && !(await host.exists(dir));
+        dir = dir.slice(0, dir.lastIndexOf('/')) || '/'
+      )
+        missing.unshift(dir);
+      const created: Step[] = [];
+      try {
+        for (const dir of missing) {
+          await host.mkdir(dir);
+          created.unshift({ kind: 'removeFile', path: dir, why: `undo: remove ${dir}` });
+        }
+      } catch (error) {
+        for (const undo of created) {
+          await runStep(host, undo, sleep).catch((undoError: unknown) => {
+            throw new Error(
+              `${describeFailure(error)}, and ${describeStep(undo)} it had created failed with ${describeFailure(undoError)}: ${undo.path} is left`,
+            );
+          });
+        }
+        throw error;
+      }
+      return created;
     }
     case 'waitFor': {
       const deadline = Date.now() + step.timeoutMs;
@@ -145,7 +168,7 @@ async function rollBack(
 }
 
 /** "writing \"83b8…\" to …/create" and the like, for messages. */
-export function describeStep(step: Step): string {
+function describeStep(step: Step): string {
   switch (step.kind) {
     case 'write':
       return `writing "${step.value}" to ${step.path}`;

@@ -117,8 +117,3 @@ function boardOf(gpu: Gpu, advertised: readonly number[]): BoardProfiles | null 
   }
   return boardByDeviceId(Number.parseInt(gpu.device.id, 16)) ?? null;
 }
-
-/** The profile a live vGPU runs, when the catalog knows its type id. */
-export function liveProfile(gpu: PlannerGpu, vgpu: LiveVgpu) {
-  return vgpu.typeId === null ? undefined : gpu.board?.types.find((t) => t.id === vgpu.typeId);
-}

@@ -29,7 +29,7 @@ export interface Placement {
 }
 
 /** What could not be placed, why, and the smallest change that would fit it. */
-export interface Unplaced {
+interface Unplaced {
   profile: string;
   count: number;
   reasons: Reason[];

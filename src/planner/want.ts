@@ -19,7 +19,7 @@ export interface Want {
 export type ResolvedWant = Want & { resolved: VgpuProfile | 'passthrough' };
 
 /** The largest count one entry may ask for. */
-export const MAX_WANT_COUNT = 1_000_000;
+const MAX_WANT_COUNT = 1_000_000;
 
 const ENTRY = /^([A-Za-z][A-Za-z0-9 -]*?):(\d+)(?:@numa=(\d{1,2}))?$/;
 

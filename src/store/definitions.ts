@@ -13,7 +13,7 @@ import { MDEVCTL_DIR, MDEVCTL_SCRIPTS, VENDOR_VFIO_DIR } from './paths.ts';
 import { parseVendorVfioConfig } from './vendor-vfio-format.ts';
 
 /** A persistent mdev, as mdevctl defines it: `/etc/mdevctl.d/<parent>/<uuid>`. */
-export interface MdevDefinition extends MdevctlConfig {
+interface MdevDefinition extends MdevctlConfig {
   kind: 'mdev';
   uuid: string;
   parent: string;

@@ -24,7 +24,7 @@ export interface VendorVfioConfig {
 }
 
 /** The format version written; readers refuse newer ones. */
-export const VENDOR_VFIO_FORMAT_VERSION = 1;
+const VENDOR_VFIO_FORMAT_VERSION = 1;
 
 /** Renders a vendor-VFIO definition. */
 export function formatVendorVfioConfig(config: VendorVfioConfig): string {

@@ -7,7 +7,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 
-export const QEMU = 'qemu-system-x86_64';
+const QEMU = 'qemu-system-x86_64';
 
 /** Runs QEMU to completion with `args`; resolves to its exit status and output. */
 export function runQemu(

@@ -6,7 +6,7 @@
 import { needsVmUuid, type VmGpuConfig } from './vm-gpu.ts';
 
 /** The vhost-user socket a software GPU backend listens on for this VM. */
-export function cloudHypervisorGpuSocket(config: VmGpuConfig): string {
+function cloudHypervisorGpuSocket(config: VmGpuConfig): string {
   return `/run/vgpuctl/${config.vmName}-gpu.sock`;
 }
 

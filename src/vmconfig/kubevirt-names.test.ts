@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { yamlScalar } from './kubevirt.ts';
+import { parse } from 'yaml';
+import { FIXTURE_CONFIGS } from './_test-configs.ts';
+import { kubevirtYaml } from './kubevirt.ts';
 import {
   kubevirtMdevDevice,
   kubevirtPciDevice,
@@ -8,6 +10,7 @@ import {
   pciResourceSuffix,
   resourceDomain,
 } from './kubevirt-names.ts';
+import type { VmGpuConfig } from './vm-gpu.ts';
 
 describe('pciResourceSuffix() sanitizes pci.ids names as kubevirt-gpu-device-plugin does', () => {
   const cases: [string | null, string, string][] = [
@@ -66,15 +69,30 @@ describe('KubeVirt devices', () => {
   }
 });
 
-describe('yamlScalar() quotes only what YAML would misread', () => {
-  const cases: [string, string][] = [
-    ['nvidia.com/GRID_T4-1B', 'nvidia.com/GRID_T4-1B'],
-    ['GRID T4-1B', '"GRID T4-1B"'],
-    ['10DE:1EB8', '"10DE:1EB8"'],
-    ['yes', '"yes"'],
-    ['a"b', '"a\\"b"'],
-    ['#x', '"#x"'],
-  ];
-  for (const [input, expected] of cases)
-    test(`${input} → ${expected}`, () => assert.equal(yamlScalar(input), expected));
+function named(fixture: string, vmName: string): VmGpuConfig {
+  const config = FIXTURE_CONFIGS[fixture];
+  assert.ok(config, `fixture ${fixture}`);
+  return { ...config, vmName };
+}
+
+describe('kubevirtYaml() writes every VM name so that any YAML reader reads it back as that name', () => {
+  // YAML 1.2 reads 123 and 1e3 as numbers; YAML 1.1 (Kubernetes) also reads yes/on/0x1f/1:20 specially.
+  const names = ['123', '1e3', 'yes', 'on', 'null', '0x1f', '1:20', '.5', 'a"b', '#x', 'vgpuctl-vm', 'a: b'];
+  for (const fixture of ['passthrough', 'mdev-nvidia', 'software-2d'] as const) {
+    for (const vmName of names) {
+      test(`${fixture}, VM "${vmName}"`, () => {
+        const text = kubevirtYaml(named(fixture, vmName));
+        const documents = text.split(/^---$/m);
+        const vmi = documents[documents.length - 1] as string;
+        for (const version of ['1.1', '1.2'] as const) {
+          const parsed = parse(vmi, { version }) as { metadata: { name: unknown } };
+          assert.equal(parsed.metadata.name, vmName, `YAML ${version} reads the name back as written`);
+        }
+      });
+    }
+  }
+  test('a plain name stays unquoted, as the golden files show', () => {
+    assert.match(kubevirtYaml(named('passthrough', 'web-1')), /^ {2}name: web-1$/m);
+    assert.match(kubevirtYaml(named('passthrough', '123')), /^ {2}name: "123"$/m);
+  });
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,17 @@ export interface CliRun {
 
 const BIN = new URL('../../bin/vgpuctl', import.meta.url).pathname;
 
+let stateDir: string | undefined;
+/** One state directory per test process, for runs that name none; removed when the process exits. */
+function processStateDir(): string {
+  if (stateDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'vgpuctl-cli-state-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    stateDir = dir;
+  }
+  return stateDir;
+}
+
 /**
  * Runs bin/vgpuctl from the TypeScript sources with an isolated state directory and pci.ids;
  * `wrapper` (e.g. `unshare -U -r --`) runs node itself.
@@ -43,6 +55,8 @@ export function runCli(args: string[], env: Record<string, string> = {}, wrapper
           HOME: process.env.HOME ?? '/root',
           VGPUCTL_FROM_SOURCE: '1',
           VGPUCTL_PCI_IDS: fixturePath('pci.ids'),
+          // Never the user's ~/.local/state: two copies of the suite must not share state.
+          VGPUCTL_STATE_DIR: processStateDir(),
           ...env,
         },
         timeout: 60_000,

@@ -19,7 +19,7 @@ import type { CommandContext } from '../context.ts';
 import { type BindResult, type DryRunResult, renderBindResult, renderDryRun } from '../render/bind-text.ts';
 
 /** Options of `vgpuctl bind`. */
-export interface BindOptions {
+interface BindOptions {
   driver?: string;
   force?: boolean;
   persist?: boolean;

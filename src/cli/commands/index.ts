@@ -23,7 +23,7 @@ import { typesCommandModule } from '../register/types.ts';
 import { vgpuCommandModule } from '../register/vgpu/index.ts';
 
 /** What a command module gets from the entry point. */
-export interface CliServices {
+interface CliServices {
   /**
    * Opens the host named by the global options (with `globals` changed as given), runs `run`,
    * prints its result, saves emulated state.

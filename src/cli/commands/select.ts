@@ -20,7 +20,7 @@ import { renderCandidates, renderSelection, type SelectResult } from '../render/
 import { SELECT_OUTPUTS as OUTPUTS, SOFTWARE_APIS } from './select-choices.ts';
 
 /** Options of `vgpuctl select`, as commander parses them. */
-export interface SelectOptions {
+interface SelectOptions {
   list?: boolean;
   gpuMode?: string;
   gpuDevice?: string;
@@ -67,7 +67,7 @@ function parseCount(value: string, option: string, min: number, max: number): nu
 }
 
 /** The selection request the options describe. */
-export function selectRequestOf(options: SelectOptions): SelectRequest {
+function selectRequestOf(options: SelectOptions): SelectRequest {
   if (options.index !== undefined) return { index: parseCount(options.index, '--index', 0, 1 << 20) };
   return {
     ...(options.gpuMode === undefined ? {} : { mode: parseGpuMode(options.gpuMode, { allowAuto: true }) }),

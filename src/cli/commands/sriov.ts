@@ -12,13 +12,13 @@ import { type DryRunResult, renderDryRun } from '../render/bind-text.ts';
 import { renderSriov, type SriovResult } from '../render/sriov-text.ts';
 
 /** Options of `vgpuctl sriov`. */
-export interface SriovOptions {
+interface SriovOptions {
   vfs?: string;
   autoprobe?: boolean;
 }
 
 /** Parses --vfs strictly: digits only (no "4x", "0x4" or "-1"). */
-export function parseVfCount(text: string, address: string): number {
+function parseVfCount(text: string, address: string): number {
   if (!/^\d{1,5}$/.test(text.trim())) {
     throw new VgpuctlError(
       'INVALID_ARGUMENT',

@@ -9,7 +9,7 @@ import { type MdevctlTypesJson, mdevctlTypesJson, mdevParentsOf, renderVgpuTypes
 import { vgpuDeps } from './vgpu/shared.ts';
 
 /** Filters of `vgpuctl types`. */
-export interface TypesOptions {
+interface TypesOptions {
   gpu?: string | undefined;
   /** Case-insensitive part of the type's name or id. */
   name?: string | undefined;

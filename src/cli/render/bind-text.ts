@@ -3,7 +3,7 @@ import { renderPlanAsShell } from '../../core/plan.ts';
 import { renderTable } from './table.ts';
 
 /** One device whose driver a bind or unbind changed (or left alone). */
-export interface DriverChange {
+interface DriverChange {
   address: string;
   name: string | null;
   before: string | null;

@@ -3,7 +3,7 @@ import type { ViabilityBlocker } from '../../ops/passthrough/group-viability.ts'
 import { renderTable } from './table.ts';
 
 /** A group as `vgpuctl groups` reports it. */
-export interface GroupView extends IommuGroupInfo {
+interface GroupView extends IommuGroupInfo {
   viable: boolean;
   blockers: ViabilityBlocker[];
 }

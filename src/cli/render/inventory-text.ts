@@ -41,7 +41,7 @@ export function renderInventory(inventory: Inventory): string {
 }
 
 /** One line summarising the host facts that decide what is possible. */
-export function renderHostLine(host: HostFacts): string {
+function renderHostLine(host: HostFacts): string {
   const iommu = host.iommu.enabled ? `on (${host.iommu.driver ?? 'unknown'}, ${host.iommu.groups} groups)` : 'off';
   return [
     `Host: ${host.source}`,

@@ -210,8 +210,3 @@ const BY_ID = new Map(MODELS.map((model) => [model.id, model]));
 export function getModel(id: string): PciModel | undefined {
   return BY_ID.get(id);
 }
-
-/** Every catalog model, in catalog order. */
-export function listModels(): readonly PciModel[] {
-  return MODELS;
-}

@@ -11,7 +11,7 @@ export interface BarModel {
 }
 
 /** PCI Express capability contents. */
-export interface PcieModel {
+interface PcieModel {
   portType: 'endpoint' | 'root-port';
   /** Link generation 1–6 (2.5 … 64 GT/s). */
   maxGen: number;
@@ -22,7 +22,7 @@ export interface PcieModel {
 }
 
 /** SR-IOV extended capability of a physical function. */
-export interface SriovModel {
+interface SriovModel {
   totalVfs: number;
   vfDevice: number;
   offset: number;

@@ -13,7 +13,7 @@ export const DEV = `/sys/bus/pci/devices/${PF}`;
 export const DRIVERS = '/sys/bus/pci/drivers';
 
 /** The fixture scenario; `overrides` changes top-level fields. */
-export function fixtureScenario(overrides: Partial<ScenarioInput> = {}): Scenario {
+function fixtureScenario(overrides: Partial<ScenarioInput> = {}): Scenario {
   return Scenario.parse({
     name: 'conformance',
     gpus: [{ address: PF, model: 'a10', rootPort: BRIDGE, iommuGroup: 12, vgpu: 'sriov-mdev' }],

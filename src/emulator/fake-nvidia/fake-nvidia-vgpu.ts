@@ -23,7 +23,7 @@ const FAKE_TYPES: readonly FakeType[] = [
 ];
 
 /** mdev driver name of the fake module's children (the module is fake_nvidia_vgpu.ko). */
-export const FAKE_NVIDIA_MDEV_DRIVER = 'fake-nvidia-vgpu';
+const FAKE_NVIDIA_MDEV_DRIVER = 'fake-nvidia-vgpu';
 
 /** Deterministic UUID of the i-th pre-created instance. */
 export function fakeInstanceUuid(index: number): string {

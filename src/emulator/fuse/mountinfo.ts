@@ -35,7 +35,7 @@ export function parseMountinfo(text: string): MountEntry[] {
 }
 
 /** The mounts of this process's mount namespace. */
-export async function readMountinfo(): Promise<MountEntry[]> {
+async function readMountinfo(): Promise<MountEntry[]> {
   return parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8'));
 }
 

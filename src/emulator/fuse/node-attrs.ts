@@ -11,12 +11,12 @@ export interface Owner {
 }
 
 /** new_encode_dev() from include/linux/kdev_t.h: the 32-bit dev_t that fuse_attr.rdev carries. */
-export function encodeDev(major: number, minor: number): number {
+function encodeDev(major: number, minor: number): number {
   return ((minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }
 
 /** The file type bits (S_IFDIR…) of a node. */
-export function typeBits(node: Node): number {
+function typeBits(node: Node): number {
   switch (node.kind) {
     case 'dir':
       return S_IF.DIR;

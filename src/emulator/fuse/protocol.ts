@@ -167,7 +167,7 @@ export interface Attr {
 }
 
 /** Writes `struct fuse_attr` (88 bytes) at `at`. */
-export function writeAttr(out: Buffer, at: number, attr: Attr): void {
+function writeAttr(out: Buffer, at: number, attr: Attr): void {
   const sec = BigInt(Math.floor(attr.mtimeMs / 1000));
   const nsec = Math.floor((attr.mtimeMs % 1000) * 1e6);
   out.writeBigUInt64LE(BigInt(attr.ino), at);

@@ -1,6 +1,8 @@
 /** The dispatcher driven with hand-made requests, no mount needed. */
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
+import fc from 'fast-check';
+import { checkProperty } from '../../../test/helpers/property.ts';
 import { ERRNO } from '../../host/errno.ts';
 import { fail } from '../kernfs/errno-error.ts';
 import { Kernfs } from '../kernfs/tree.ts';
@@ -349,6 +351,32 @@ describe('FuseSession', () => {
     assert.equal(h.send(OP.READLINK, link.ino)?.body.toString(), '../..');
   });
 
+  it('sends a held RENAME reply at the deadline when the link-page invalidation cannot land', (t) => {
+    // The one notify writer may be blocked in an earlier fuse_reverse_inval_entry on a
+    // directory lock this RENAME holds: only the reply can release it, so it must not wait forever.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    t.after(() => mock.timers.reset());
+    const tree = new Kernfs();
+    tree.mkdir('/etc/a/b', 0o755, 'tmpfs');
+    tree.mkdir('/etc/c', 0o755, 'tmpfs');
+    const link = tree.link('/etc/a/b/l', '/etc/c');
+    const h = harness(tree);
+    const etc = h.lookup(1, 'etc');
+    const a = h.lookup(etc.nodeid, 'a');
+    const c = h.lookup(etc.nodeid, 'c');
+    h.lookup(h.lookup(a.nodeid, 'b').nodeid, 'l');
+    h.send(OP.READLINK, link.ino);
+    h.log.length = 0;
+    const rename = Buffer.concat([Buffer.alloc(8), Buffer.from('a\0a\0')]);
+    rename.writeBigUInt64LE(BigInt(c.nodeid), 0);
+    assert.equal(h.send(OP.RENAME, etc.nodeid, rename), undefined, 'reply waits for the link page');
+    mock.timers.tick(DEFERRED_REPLY_DEADLINE_MS + 1);
+    assert.equal(h.log.filter((line) => line.startsWith('reply')).length, 1, 'answered at the deadline');
+    assert.equal(h.session.stats().deferredReplyDeadlines, 1);
+    h.release();
+    assert.equal(h.log.filter((line) => line.startsWith('reply')).length, 1, 'never answered twice');
+  });
+
   it('renames in tmpfs keeping the node id, and refuses chmod', () => {
     const tree = new Kernfs();
     tree.mkdir('/etc', 0o755, 'tmpfs');
@@ -526,5 +554,47 @@ describe('FuseSession', () => {
       h.release();
       assert.equal(h.log.filter((line) => line.startsWith('reply')).length, 1, 'never answered twice');
     });
+  });
+});
+
+describe('malformed requests from the kernel side', () => {
+  it('a garbled request gets one error reply (or none when shorter than a header), and the session serves on', () => {
+    const tree = new Kernfs();
+    tree.mkdir('/sys/dev', 0o755, 'sysfs');
+    tree.attr('/sys/dev/vendor', { mode: 0o444, show: () => '0x10de\n' });
+    const h = harness(tree);
+    const opcodes = Object.values(OP).filter((op) => op !== OP.INIT && op !== OP.DESTROY);
+    let unique = 1_000_000n;
+    checkProperty(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 39 }).map((bytes) => ({ raw: Buffer.from(bytes) })),
+          fc.record({
+            opcode: fc.oneof(fc.constantFrom(...opcodes), fc.integer({ min: 0, max: 2 ** 32 - 1 })),
+            nodeid: fc.oneof(fc.constantFrom(0, 1, 2, 3), fc.integer({ min: 0, max: 2 ** 40 })),
+            body: fc.uint8Array({ maxLength: 300 }),
+            len: fc.option(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { nil: undefined }),
+          }),
+        ),
+        (request) => {
+          if ('raw' in request) {
+            assert.throws(() => h.session.handle(request.raw), RangeError, 'shorter than a header: nothing to answer');
+            return;
+          }
+          const id = unique++;
+          const buf = encodeRequest(request.opcode, id, request.nodeid, Buffer.from(request.body), {
+            uid: 0,
+            gid: 0,
+            pid: 1,
+          });
+          if (request.len !== undefined) buf.writeUInt32LE(request.len, 0);
+          h.session.handle(buf);
+          const silent = [OP.FORGET, OP.BATCH_FORGET, OP.INTERRUPT, OP.NOTIFY_REPLY].includes(request.opcode as never);
+          if (!silent && h.replies.get(id) === undefined) h.release();
+          assert.equal(h.replies.has(id) || silent, true, `opcode ${request.opcode} was answered`);
+          assert.equal(h.lookup(h.lookup(1, 'sys').nodeid, 'dev').error, 0, 'the session still serves');
+        },
+      ),
+    );
   });
 });

@@ -74,8 +74,7 @@ export interface SessionOptions {
 }
 
 /**
- * How long a store()'s reply may wait for its invalidations with kernel opens, plus 1 ms per
- * invalidation (a store after a full tree walk drops thousands of cached pages). A page-cache
+ * How long a reply may wait for its invalidations, plus 1 ms per invalidation (a store after a full tree walk drops thousands of cached pages). A page-cache
  * writer holds the folio of a page that was not up to date while its WRITE is answered
  * (fs/fuse/file.c fuse_fill_write_pages), so an invalidation of that page cannot finish
  * before the reply; this happens only for pages evicted behind our back (memory pressure,
@@ -283,7 +282,7 @@ export class FuseSession {
   }
 
   /**
-   * Writes `reply` once `notes` are written (or, with kernel opens, at the deadline), then
+   * Writes `reply` once `notes` are written (or at the deadline), then
    * queues `after`.
    */
   private replyAfter(notes: Buffer[], reply: Buffer, after: Buffer[]): void {
@@ -296,10 +295,9 @@ export class FuseSession {
       this.io.reply(reply);
       if (after.length > 0) this.io.notify(after);
     };
-    if (!this.kernelOpens) {
-      this.io.notify(notes, send);
-      return;
-    }
+    // A deadline in either mode: an invalidation queued earlier (a fuse_reverse_inval_entry
+    // of another request) can block the one notify writer on a directory lock that this very
+    // request holds — a RENAME waiting for its reply — and only the reply releases it.
     timer = setTimeout(() => {
       this.count('deferredReplyDeadlines');
       send();

@@ -15,7 +15,7 @@ export interface AccessContext {
 export const ROOT_CONTEXT: AccessContext = { uid: 0, privileged: true };
 
 /** `show()` of an attribute: the whole content, as sysfs produces it on open/read. */
-export type Show = (ctx: AccessContext) => string | Uint8Array;
+type Show = (ctx: AccessContext) => string | Uint8Array;
 
 /**
  * `store()` of an attribute: one call per write(2) with the whole buffer. Returns the
@@ -23,7 +23,7 @@ export type Show = (ctx: AccessContext) => string | Uint8Array;
  * attributes also get the file offset (a `bin_attribute`'s write() takes `off`); text
  * attributes are always written at 0.
  */
-export type Store = (data: Buffer, ctx: AccessContext, offset: number) => number | undefined;
+type Store = (data: Buffer, ctx: AccessContext, offset: number) => number | undefined;
 
 /**
  * A reader of a record device such as /dev/kmsg: one record per read(2), in order, from where

@@ -284,7 +284,7 @@ export class Kernfs {
 }
 
 /** Splits an absolute path into components, dropping empty and `.` parts. */
-export function splitPath(path: string): string[] {
+function splitPath(path: string): string[] {
   return path.split('/').filter((part) => part !== '' && part !== '.');
 }
 

@@ -27,7 +27,7 @@ export function createStore(
 }
 
 /** mdev_device_create(): the global EEXIST check, vendor probe, device nodes and links. */
-export function createDevice(
+function createDevice(
   state: MdevCoreState,
   parent: MdevParentRecord,
   type: MdevTypeRecord,

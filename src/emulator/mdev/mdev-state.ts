@@ -63,7 +63,7 @@ export const MDEV_BUS = '/sys/bus/mdev';
 export const MDEV_BUS_CLASS = '/sys/class/mdev_bus';
 
 /** DEVPATH of a uevent: the device path below /sys. */
-export function devpathOf(path: string): string {
+function devpathOf(path: string): string {
   return path.startsWith('/sys/') ? path.slice(4) : path;
 }
 

@@ -1,7 +1,7 @@
 /** CPU masks as the kernel prints them for local_cpus/local_cpulist (lib/bitmap.c bitmap_print_to_pagebuf). */
 
 /** The emulated topology: 2 NUMA nodes of 16 CPUs each. */
-export const CPUS_PER_NODE = 16;
+const CPUS_PER_NODE = 16;
 export const NUMA_NODES = 2;
 const NR_CPUS = CPUS_PER_NODE * NUMA_NODES;
 

@@ -14,7 +14,7 @@ const hex = (value: number, width: number): string => value.toString(16).padStar
 const HEX = (value: number, width: number): string => hex(value, width).toUpperCase();
 
 /** `modalias` without the newline (pci-sysfs.c modalias_show). */
-export function pciModalias(dev: PciDev): string {
+function pciModalias(dev: PciDev): string {
   const c = dev.classCode;
   return (
     `pci:v${HEX(dev.vendor, 8)}d${HEX(dev.device, 8)}sv${HEX(dev.subsystemVendor, 8)}` +

@@ -2,7 +2,7 @@
 import type { PciFunction } from '../kernel-api.ts';
 
 /** PCI_ANY_ID. */
-export const PCI_ANY_ID = 0xffffffff;
+const PCI_ANY_ID = 0xffffffff;
 
 /** struct pci_device_id as new_id fills it. */
 export interface DynId {

@@ -4,10 +4,10 @@
  * nodes. Pure and deterministic: the same scenario always yields the same layout.
  */
 import { VgpuctlError } from '../../core/errors.ts';
+import { formatBdf, parseBdf } from '../../core/pci-address.ts';
 import { getModel } from '../catalog/models.ts';
 import type { PciModel } from '../catalog/pci-model.ts';
 import type { GpuSpec, Scenario } from '../scenario/schema.ts';
-import { formatBdf, parseBdf } from './pci-address.ts';
 import type { PciDevSpec } from './pci-dev.ts';
 import type { PciResource } from './resource.ts';
 import { AddressAllocator, barFlags, PCI_IOV_RESOURCES, PCI_ROM_RESOURCE, ROM_FLAGS } from './resource.ts';

@@ -4,6 +4,7 @@
  * (drivers/pci/remove.c, probe.c) and SR-IOV VF creation (drivers/pci/iov.c).
  */
 import { posix } from 'node:path';
+import { vfAddress } from '../../core/pci-address.ts';
 import type { KernelServices, PciDriver, PciFunction, Uevent } from '../kernel-api.ts';
 import { fail, KernelErrno } from '../kernfs/errno-error.ts';
 import type { Kernfs } from '../kernfs/tree.ts';
@@ -12,7 +13,6 @@ import { addDeviceAttrs, pciUeventEnv } from './device-attrs.ts';
 import type { DynId } from './dynid.ts';
 import { dynidFromFields, dynidMatches } from './dynid.ts';
 import type { IommuGroups } from './iommu-groups.ts';
-import { vfAddress } from './pci-address.ts';
 import type { PciDevSpec } from './pci-dev.ts';
 import { PciDev } from './pci-dev.ts';
 import type { PciResource } from './resource.ts';

@@ -37,9 +37,6 @@ export function barFlags(bar: Pick<BarModel, 'kind' | 'prefetchable'>): number {
 
 /** Flags of an expansion ROM resource. */
 export const ROM_FLAGS = IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_READONLY | IORESOURCE_SIZEALIGN;
-/** Flags of bridge windows: memory and 64-bit prefetchable memory. */
-export const BRIDGE_MEM_FLAGS = IORESOURCE_MEM;
-export const BRIDGE_PREF_FLAGS = IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64 | 0x1;
 
 function hex16(value: bigint | number): string {
   return `0x${BigInt(value).toString(16).padStart(16, '0')}`;

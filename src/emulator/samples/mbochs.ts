@@ -5,7 +5,7 @@ import { fail } from '../kernfs/errno-error.ts';
 import { createVirtualDevice, loadModule } from '../mdev/virtual-device.ts';
 
 /** Module parameter `count`: the video memory pool in MB. */
-export const MBOCHS_POOL_MB = 256;
+const MBOCHS_POOL_MB = 256;
 
 /** Loads mbochs: parent /sys/devices/virtual/mbochs/mbochs with small/medium/large types. */
 export function loadMbochs(kernel: KernelServices): void {

@@ -5,7 +5,7 @@ import { fail } from '../kernfs/errno-error.ts';
 import { createVirtualDevice, loadModule } from '../mdev/virtual-device.ts';
 
 /** Module parameter `count` (default 4), used as mdev_driver.max_instances (≥6.1). */
-export const MDPY_MAX_INSTANCES = 4;
+const MDPY_MAX_INSTANCES = 4;
 
 /** Loads mdpy: parent /sys/devices/virtual/mdpy/mdpy with mdpy-vga, mdpy-xga, mdpy-hd. */
 export function loadMdpy(kernel: KernelServices): void {

@@ -5,7 +5,7 @@ import { fail } from '../kernfs/errno-error.ts';
 import { createVirtualDevice, loadModule } from '../mdev/virtual-device.ts';
 
 /** MAX_MTTYS in mtty.c: ports shared by every mtty device. */
-export const MTTY_MAX_PORTS = 24;
+const MTTY_MAX_PORTS = 24;
 
 /** Loads mtty: parent /sys/devices/virtual/mtty/mtty with types mtty-1 and mtty-2. */
 export function loadMtty(kernel: KernelServices): void {

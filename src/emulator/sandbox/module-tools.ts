@@ -16,7 +16,7 @@ import { mountCommand } from './mount-command.ts';
  * (kmod, busybox) the wrapper also covers its other names, so it runs the original, kept at
  * `original`, under the name it was called by (kmod and busybox dispatch on argv[0]).
  */
-export function moduleToolScript(original: string): string {
+function moduleToolScript(original: string): string {
   return `#!/bin/bash
 # kmod's module commands for the emulated host of vgpuctl emulate run (see module-tools.ts).
 name=\${0##*/}

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rmdir } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VgpuctlError } from '../../core/errors.ts';
 
 /** How to start vgpuctl itself again (node + the entry script), inside the namespace. */
 export interface SelfInvocation {
@@ -30,7 +31,7 @@ export async function runInNewNamespace(
     const unshare = ['-m', '-n', '--propagation', 'private'];
     // Without root, a user namespace maps us to root so mount(2) is allowed there.
     if (process.getuid?.() !== 0) unshare.unshift('-r');
-    return await new Promise<number>((resolve) => {
+    return await new Promise<number>((resolve, reject) => {
       const child = spawn('unshare', [...unshare, '--', self.execPath, ...self.prefix, ...innerArgs(work)], {
         stdio: 'inherit',
         env,
@@ -38,11 +39,17 @@ export async function runInNewNamespace(
       const forward = (signal: NodeJS.Signals) => child.kill(signal);
       process.on('SIGINT', forward);
       process.on('SIGTERM', forward);
+      // Not printed here: the entry point renders the error and chooses the exit status.
       child.on('error', (error: NodeJS.ErrnoException) => {
-        process.stderr.write(
-          `error: Cannot start a private mount namespace: ${error.code === 'ENOENT' ? 'unshare(1) is not installed' : error.message}\nhint: Install util-linux\n`,
+        process.off('SIGINT', forward);
+        process.off('SIGTERM', forward);
+        reject(
+          new VgpuctlError(
+            'HOST_IO',
+            `Cannot start a private mount namespace: ${error.code === 'ENOENT' ? 'unshare(1) is not installed' : error.message}`,
+            { hint: 'Install util-linux', cause: error },
+          ),
         );
-        resolve(5);
       });
       child.on('exit', (code, signal) => {
         process.off('SIGINT', forward);

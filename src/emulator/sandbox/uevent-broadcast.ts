@@ -67,7 +67,7 @@ export interface UeventBroadcaster {
  * device's own uevent variables as its `uevent` file shows them now, DRIVER…, SEQNUM) and
  * USEC_INITIALIZED, which udevd adds once it has processed the device.
  */
-export function udevProperties(tree: Kernfs, event: Uevent, usecInitialized: number): [string, string][] {
+function udevProperties(tree: Kernfs, event: Uevent, usecInitialized: number): [string, string][] {
   const props = new Map<string, string>([
     ['ACTION', event.action],
     ['DEVPATH', event.devpath],

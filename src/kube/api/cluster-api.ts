@@ -6,7 +6,7 @@
 import type { ResourceSliceObject } from '../dra/resource-slices.ts';
 
 /** One allocated device of a claim, as the scheduler wrote it into the claim's status. */
-export interface AllocatedDevice {
+interface AllocatedDevice {
   request: string;
   driver: string;
   pool: string;

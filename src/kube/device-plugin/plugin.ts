@@ -23,8 +23,8 @@ import { allocateContainer } from './allocate.ts';
 import { preferredAllocation } from './preferred.ts';
 import { type PluginDevice, type PluginResource, pluginResources } from './resources.ts';
 
-export const KUBELET_SOCKET = 'kubelet.sock';
-export const API_VERSION = 'v1beta1';
+const KUBELET_SOCKET = 'kubelet.sock';
+const API_VERSION = 'v1beta1';
 /**
  * How long the device plugin's model gathers change notifications before reading the host:
  * the direct health check answers the kubelet first, and a whole reading of a large host

@@ -10,7 +10,7 @@ import type { Gpu, Inventory } from '../../discovery/inventory.ts';
 import { isVfioDriver } from '../../ops/passthrough/driver-name.ts';
 import { kubevirtMdevDevice, kubevirtPciDevice, kubevirtVendorVfioDevice } from '../../vmconfig/kubevirt-names.ts';
 
-export type ResourceKind = 'pci' | 'mdev';
+type ResourceKind = 'pci' | 'mdev';
 
 /** One allocatable device of a resource. */
 export interface PluginDevice {

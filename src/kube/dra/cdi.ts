@@ -12,7 +12,7 @@ export const CDI_DIR = '/run/cdi';
 const CDI_VERSION = '0.6.0';
 
 /** The CDI kind of the driver's devices: `<driver>/vgpu`. */
-export function cdiKind(driver: string): string {
+function cdiKind(driver: string): string {
   return `${driver}/vgpu`;
 }
 

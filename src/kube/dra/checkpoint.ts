@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { HostPort } from '../../host/host-port.ts';
 import { isHostError } from '../../host/host-port.ts';
 
-export const CHECKPOINT_DIR = '/run/vgpuctl/kubelet-plugin';
+const CHECKPOINT_DIR = '/run/vgpuctl/kubelet-plugin';
 
 const Action = z.discriminatedUnion('kind', [
   /** An mdev this driver creates with the slot's UUID (`created`: it did not exist before). */

@@ -15,7 +15,7 @@ import { type DraDriver, InvalidRequestError } from './driver.ts';
 import type { SlicePublisher } from './slice-publisher.ts';
 
 /** The gRPC service the kubelet looks for in `supported_versions`. */
-export const DRA_SERVICE = 'v1.DRAPlugin';
+const DRA_SERVICE = 'v1.DRAPlugin';
 
 export interface DraPluginOptions {
   driver: DraDriver;

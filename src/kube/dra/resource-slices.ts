@@ -7,7 +7,7 @@ import type { NodeDevice, NodeOffer } from '../node-devices.ts';
 import { labelPart } from '../node-devices.ts';
 
 /** A DeviceAttribute: exactly one field set. */
-export type DeviceAttribute = { string: string } | { int: number } | { bool: boolean } | { version: string };
+type DeviceAttribute = { string: string } | { int: number } | { bool: boolean } | { version: string };
 
 export interface ResourceSliceObject {
   apiVersion: 'resource.k8s.io/v1';
@@ -40,7 +40,7 @@ export interface SliceOptions {
 export const NODE_LABEL = 'vgpuctl.io/node';
 
 /** The standard attribute KubeVirt reads a PCI device's address from. */
-export const PCI_BUS_ID = 'resource.kubernetes.io/pciBusID';
+const PCI_BUS_ID = 'resource.kubernetes.io/pciBusID';
 
 /** The longest string attribute value the API accepts. */
 const MAX_STRING = 64;
@@ -83,7 +83,7 @@ export function resourceSlices(offer: NodeOffer, options: SliceOptions): Resourc
 }
 
 /** `<node>-<driver>-<gpu>`, a DNS subdomain of at most 253 characters. */
-export function sliceName(nodeName: string, driver: string, gpu: string): string {
+function sliceName(nodeName: string, driver: string, gpu: string): string {
   return `${labelPart(nodeName)}-${labelPart(driver)}-${labelPart(gpu)}`.slice(0, 253).replace(/-+$/, '');
 }
 

@@ -11,7 +11,7 @@ import type { ProtoGrpcType } from '../generated/api.ts';
 
 const PROTO_DIR = new URL('../../../proto/', import.meta.url).pathname;
 
-export const LOADER_OPTIONS: Options = {
+const LOADER_OPTIONS: Options = {
   keepCase: true,
   longs: String,
   enums: String,

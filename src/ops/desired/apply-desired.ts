@@ -15,7 +15,7 @@ export interface ActionRunner {
   run(action: ReconcileAction, dryRun: boolean): Promise<{ plan: Plan; created: string[] }>;
 }
 
-export interface ActionOutcome {
+interface ActionOutcome {
   action: ReconcileAction;
   status: 'executed' | 'planned' | 'failed' | 'skipped';
   plan: Plan | null;

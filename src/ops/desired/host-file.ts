@@ -36,7 +36,6 @@ const GpuWant = z.strictObject({
 
 export const DesiredState = z.strictObject({ gpu: z.array(GpuWant).default([]) });
 export type DesiredState = z.infer<typeof DesiredState>;
-export type GpuWant = z.infer<typeof GpuWant>;
 
 /** Parses a host file; a syntax error names its line and column, a schema error its field. */
 export function parseHostFile(text: string, source: string): DesiredState {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { HostPort } from '../../host/host-port.ts';
 import { isHostError } from '../../host/host-port.ts';
 
-export const OWNERSHIP_FILE = '/var/lib/vgpuctl/owned.json';
+const OWNERSHIP_FILE = '/var/lib/vgpuctl/owned.json';
 
 const Ownership = z.object({
   version: z.literal(1),

@@ -16,7 +16,7 @@ export type ReconcileAction =
   | { kind: 'remove'; gpu: string; id: string; type: string }
   | { kind: 'create'; gpu: string; type: string; count: number; uuids?: string[] };
 
-export interface ReconcileReport {
+interface ReconcileReport {
   gpu: string;
   /** What the line is about: `vfs`, `binding`, a type id, a vGPU id. */
   item: string;

@@ -7,7 +7,7 @@ import { type CheckOutcome, fail, type HostCheck, pass, skip, warn } from './che
 const IOMMU_NAMES = { intel: 'Intel VT-d (DMAR)', amd: 'AMD-Vi', other: 'an IOMMU' } as const;
 
 /** /dev/kvm and the vendor KVM module. */
-export const kvmCheck: HostCheck = {
+const kvmCheck: HostCheck = {
   id: 'kvm',
   section: 'host',
   run({ inventory, virt }) {
@@ -25,7 +25,7 @@ export const kvmCheck: HostCheck = {
 };
 
 /** IOMMU groups exist: the firmware announced an IOMMU and the kernel enabled it. */
-export const iommuCheck: HostCheck = {
+const iommuCheck: HostCheck = {
   id: 'iommu',
   section: 'host',
   run({ inventory, virt }) {
@@ -62,7 +62,7 @@ export const iommuCheck: HostCheck = {
 };
 
 /** Kernel parameters that weaken isolation or surprise users. */
-export const kernelCmdlineCheck: HostCheck = {
+const kernelCmdlineCheck: HostCheck = {
   id: 'kernel-cmdline',
   section: 'host',
   run({ inventory }) {
@@ -87,7 +87,7 @@ export const kernelCmdlineCheck: HostCheck = {
 };
 
 /** Interrupt remapping: vfio_iommu_type1 refuses to attach devices without it. */
-export const interruptRemappingCheck: HostCheck = {
+const interruptRemappingCheck: HostCheck = {
   id: 'interrupt-remapping',
   section: 'host',
   run({ inventory, virt }): CheckOutcome {
@@ -119,7 +119,7 @@ export const interruptRemappingCheck: HostCheck = {
 };
 
 /** vfio-pci registered and the VFIO container available. */
-export const vfioModulesCheck: HostCheck = {
+const vfioModulesCheck: HostCheck = {
   id: 'vfio-modules',
   section: 'host',
   run({ inventory }) {
@@ -142,7 +142,7 @@ export const vfioModulesCheck: HostCheck = {
 };
 
 /** The VFIO container node and group nodes, with their permissions. */
-export const devVfioCheck: HostCheck = {
+const devVfioCheck: HostCheck = {
   id: 'dev-vfio',
   section: 'host',
   run({ inventory, virt }) {

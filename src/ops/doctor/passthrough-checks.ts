@@ -13,7 +13,7 @@ import { fail, type GpuCheck, pass, skip, warn } from './check.ts';
 const always = () => true;
 
 /** The GPU's IOMMU group: viable, movable as a whole, or shared with unrelated devices. */
-export const iommuGroupCheck: GpuCheck = {
+const iommuGroupCheck: GpuCheck = {
   id: 'iommu-group',
   section: 'passthrough',
   applies: always,
@@ -51,7 +51,7 @@ export const iommuGroupCheck: GpuCheck = {
 };
 
 /** The boot VGA device carries the firmware console and usually the host's display. */
-export const bootVgaCheck: GpuCheck = {
+const bootVgaCheck: GpuCheck = {
   id: 'boot-vga',
   section: 'passthrough',
   applies: always,
@@ -65,7 +65,7 @@ export const bootVgaCheck: GpuCheck = {
 };
 
 /** A framebuffer (efifb, simplefb, a DRM fbdev) on the GPU keeps its memory claimed. */
-export const framebufferCheck: GpuCheck = {
+const framebufferCheck: GpuCheck = {
   id: 'framebuffer',
   section: 'passthrough',
   applies: always,
@@ -90,7 +90,7 @@ export const framebufferCheck: GpuCheck = {
 };
 
 /** Processes holding the GPU's nodes (nvidia-persistenced, Xorg, a VM). */
-export const inUseCheck: GpuCheck = {
+const inUseCheck: GpuCheck = {
   id: 'in-use',
   section: 'passthrough',
   applies: always,

@@ -2,7 +2,7 @@
 import { fail, type GpuCheck, pass, warn } from './check.ts';
 
 /** The PF's driver and VF state. */
-export const sriovCheck: GpuCheck = {
+const sriovCheck: GpuCheck = {
   id: 'sriov',
   section: 'sriov',
   applies: (gpu) => gpu.sriov !== null,

@@ -25,7 +25,7 @@ function hasVgpusOnVfs(gpu: Gpu, { inventory }: DoctorFacts): boolean {
 }
 
 /** The mdev core and its parents. */
-export const mdevCoreCheck: HostCheck = {
+const mdevCoreCheck: HostCheck = {
   id: 'mdev-core',
   section: 'vgpu',
   run({ inventory }) {
@@ -44,7 +44,7 @@ export const mdevCoreCheck: HostCheck = {
 };
 
 /** The NVIDIA vGPU manager: nvidia_vgpu_vfio, nvidia-vgpud and nvidia-vgpu-mgr. */
-export const nvidiaVgpuManagerCheck: HostCheck = {
+const nvidiaVgpuManagerCheck: HostCheck = {
   id: 'nvidia-vgpu-manager',
   section: 'vgpu',
   run({ inventory, virt }: DoctorFacts): CheckOutcome {
@@ -73,7 +73,7 @@ export const nvidiaVgpuManagerCheck: HostCheck = {
 };
 
 /** Per GPU: the vGPU types it offers (mdev types, or vendor-VFIO types on its VFs). */
-export const vgpuTypesCheck: GpuCheck = {
+const vgpuTypesCheck: GpuCheck = {
   id: 'vgpu-types',
   section: 'vgpu',
   applies: (gpu, facts) => gpu.mdev !== null || hasVgpusOnVfs(gpu, facts),

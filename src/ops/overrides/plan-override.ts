@@ -50,7 +50,7 @@ export function valueText(key: string, value: string): string {
 }
 
 /** The new file text for `change` applied to `text`. */
-export function applyChange(text: string, change: OverrideChange): string {
+function applyChange(text: string, change: OverrideChange): string {
   const path = tablePath(change.table);
   if (change.kind === 'set') {
     let out = text;

@@ -28,9 +28,9 @@ export interface OverrideHostFacts {
 }
 
 /** NVIDIA vGPU limits: 4 heads, 7680×4320 (vGPU user guide, per-type tables). */
-export const MAX_HEADS = 4;
-export const MAX_WIDTH = 7680;
-export const MAX_HEIGHT = 4320;
+const MAX_HEADS = 4;
+const MAX_WIDTH = 7680;
+const MAX_HEIGHT = 4320;
 const U32 = 0xffffffff;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -86,6 +86,10 @@ export class OverlayHost implements HostPort {
     return this.base.exec(file, args);
   }
 
+  processAlive(pid: number): boolean {
+    return this.base.processAlive(pid);
+  }
+
   private children(dir: string): string[] {
     const prefix = dir.endsWith('/') ? dir : `${dir}/`;
     const names = new Set<string>();

@@ -13,7 +13,7 @@ import { describeUsers, usersOfGroup } from './group-users.ts';
 import { type LocatedDevice, locateGpuDevice } from './locate-device.ts';
 
 /** One reason not to bind. */
-export interface BindFinding {
+interface BindFinding {
   code: ErrorCode;
   message: string;
   hint: string;

@@ -16,7 +16,7 @@ export const VERIFY_TIMEOUT_MS = 5000;
  * first newline and an empty name resets the override (drivers/base/driver.c
  * driver_set_override), while a zero-length write would not reach store() at all.
  */
-export function overrideValue(override: string | null): string {
+function overrideValue(override: string | null): string {
   return override ?? '\n';
 }
 

@@ -55,7 +55,7 @@ export function viabilityOf(group: IommuGroupInfo): GroupViability {
 }
 
 /** Why one device blocks its group, or null when it does not. */
-export function blockReason(device: GroupDevice): string | null {
+function blockReason(device: GroupDevice): string | null {
   if (device.kind !== 'pci') return null; // mdevs get groups of their own, owned by vfio_mdev
   if (device.bridge) return null;
   if (isDmaSafeDriver(device.driver) || device.vfioDevice) return null;

@@ -58,11 +58,9 @@ export interface Applied<T> {
 export interface ApplyOptions<T> {
   /** Hold the definitions lock while planning and executing (operations that write definitions). */
   lock?: boolean;
-  /** Checks the host after execution; returns what is wrong, or undefined. */
-  verify?: (inventory: Inventory, definitions: Definitions, result: T) => string | undefined;
   /**
-   * Checks the host after execution by reading only what the plan touched; returns what is
-   * wrong, or undefined. Preferred over {@link verify}, which discovers the whole host again.
+   * Checks the host after execution by reading only what the plan touched (not a second
+   * discovery); returns what is wrong, or undefined.
    */
   verifyOnHost?: (host: HostPort, result: T) => Promise<string | undefined>;
   /** Attempts when losing a race to a concurrent invocation (default 5). */
@@ -106,13 +104,7 @@ export async function applyVgpuPlan<T>(
         }
         throw error;
       }
-      let problem: string | undefined;
-      if (options.verifyOnHost !== undefined) {
-        problem = await options.verifyOnHost(deps.host, result);
-      } else if (options.verify !== undefined) {
-        const [after, afterDefinitions] = await Promise.all([deps.discover(), readDefinitions(deps.host)]);
-        problem = options.verify(after, afterDefinitions, result);
-      }
+      const problem = await options.verifyOnHost?.(deps.host, result);
       if (problem !== undefined) {
         throw new VgpuctlError(
           'SYSFS_WRITE_FAILED',

@@ -20,7 +20,7 @@ export interface Reservations {
 }
 
 /** Instances of one type to create on one mdev parent. */
-export interface MdevPlacement {
+interface MdevPlacement {
   mechanism: 'mdev';
   gpu: string;
   parent: MdevParentInfo;
@@ -29,7 +29,7 @@ export interface MdevPlacement {
 }
 
 /** VFs to give one vendor-VFIO type. */
-export interface VendorPlacement {
+interface VendorPlacement {
   mechanism: 'vendor-vfio';
   gpu: string;
   type: VgpuType & { nvidiaTypeId: number };

@@ -58,7 +58,7 @@ export interface CreateOptions {
 }
 
 /** The most vGPUs one request may ask for (more than any GPU hosts; guards against typos). */
-export const MAX_COUNT = 4096;
+const MAX_COUNT = 4096;
 
 /**
  * Plans the creation of vGPUs: one `create` write per mdev (undo: `remove`), or one

@@ -313,7 +313,7 @@ export function planModifyVgpu(
 }
 
 /** Capacity claimed by definitions that are not running: they must still fit when started. */
-export function reservationsOf(
+function reservationsOf(
   inventory: Inventory,
   definitions: Definitions,
   options: { includeRunning?: boolean } = {},

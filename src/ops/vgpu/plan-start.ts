@@ -199,12 +199,7 @@ export function planStartVgpus(
 }
 
 /** The one definition of `id` (on `gpu` when given); errors for none, several or a corrupt one. */
-export function pickDefinition(
-  definitions: Definitions,
-  id: string,
-  parent: string | undefined,
-  verb: string,
-): Definition {
+function pickDefinition(definitions: Definitions, id: string, parent: string | undefined, verb: string): Definition {
   const gpu = parentName(parent);
   const { found, problems } = definitionsOf(definitions, id);
   const broken = problems.find((p) => gpu === undefined || p.parent === gpu);

@@ -8,7 +8,7 @@ import type { Inventory } from '../../discovery/inventory.ts';
 import { gpusFromInventory, planPlacement, type RuleId, type Suggestion } from '../../planner/index.ts';
 
 /** What the planner says about placing `count` vGPUs of the type named `typeName` (optionally on one GPU). */
-export function plannerAdvice(
+function plannerAdvice(
   inventory: Inventory,
   typeName: string | null,
   count: number,

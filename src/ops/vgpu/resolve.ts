@@ -102,7 +102,7 @@ function gpusHint(hosts: readonly VgpuHost[]): string {
 export type VgpuId = { kind: 'mdev'; uuid: string } | { kind: 'vendor-vfio'; vf: string };
 
 /** Parses a vGPU id; refuses malformed and upper-case UUIDs. */
-export function parseVgpuId(text: string): VgpuId {
+function parseVgpuId(text: string): VgpuId {
   if (looksLikePciAddress(text)) return { kind: 'vendor-vfio', vf: parsePciAddress(text) };
   return { kind: 'mdev', uuid: parseUuid(text) };
 }

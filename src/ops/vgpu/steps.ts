@@ -7,7 +7,7 @@
 import type { Step } from '../../core/plan.ts';
 
 /** The `create` attribute of an mdev type on a parent. */
-export function mdevCreatePath(parent: string, typeId: string): string {
+function mdevCreatePath(parent: string, typeId: string): string {
   return `/sys/class/mdev_bus/${parent}/mdev_supported_types/${typeId}/create`;
 }
 

@@ -3,7 +3,7 @@
  * with its mdev parents — the GPU itself, or its VFs on SR-IOV + mdev (NVIDIA Ampere) —
  * or with its vendor-VFIO VFs (NVIDIA Ada and later, vGPU 17+).
  */
-import type { Inventory, MdevParentInfo, MdevTypeInfo, VirtualFunction } from '../../discovery/inventory.ts';
+import type { Inventory, MdevParentInfo, VirtualFunction } from '../../discovery/inventory.ts';
 import { parseNvidiaTypeName } from './nvidia-type-name.ts';
 
 /** One vGPU-capable GPU or mdev parent. */
@@ -24,7 +24,7 @@ export interface VgpuHost {
 }
 
 /** A running vGPU as its host sees it. */
-export interface LiveVgpu {
+interface LiveVgpu {
   /** UUID (mdev) or VF address (vendor-VFIO). */
   id: string;
   /** mdev parent, or the VF's PF. */
@@ -119,8 +119,3 @@ export function compareTypeIds(a: string, b: string): number {
 
 /** The order of `localeCompare(b, 'en', { numeric: true })`, built once: localeCompare builds a collator per call. */
 const TYPE_ID_ORDER = new Intl.Collator('en', { numeric: true });
-
-/** The mdev type of `id` on `parent`. */
-export function findMdevType(parent: MdevParentInfo, id: string): MdevTypeInfo | undefined {
-  return parent.types.find((t) => t.id === id);
-}

@@ -8,7 +8,7 @@ import type { KernelServices, MdevParentHandle, MdevTypeModel, PciFunction } fro
 import { fail } from '../../kernfs/errno-error.ts';
 
 /** The mdev driver of GVT-g vGPUs (kvmgt.c intel_vgpu_mdev_driver). */
-export const GVT_MDEV_DRIVER = 'intel_vgpu_mdev';
+const GVT_MDEV_DRIVER = 'intel_vgpu_mdev';
 
 interface GvtType {
   readonly name: string;

@@ -206,7 +206,7 @@ function renderGpu(gpu: PciFunction, _kernel: KernelServices): string[] {
 }
 
 /** A stable GPU UUID derived from the PCI address (`GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
-export function gpuUuid(address: string): string {
+function gpuUuid(address: string): string {
   const h = createHash('sha1').update(`vgpuctl-gpu:${address}`).digest('hex');
   return `GPU-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

@@ -15,10 +15,10 @@ import { availableOf, placementOf, releaseVgpu, reserveVgpu } from './gpu-state.
 import type { NvidiaVgpuType } from './vgpu-types.ts';
 
 /** Header line of creatable_vgpu_types (vgpu-device-manager test fixtures). */
-export const CREATABLE_HEADER = 'ID    : vGPU Name';
+const CREATABLE_HEADER = 'ID    : vGPU Name';
 
 /** Renders creatable_vgpu_types: the header, then `<id padded to 6>: <name>` per creatable type. */
-export function formatCreatableTypes(types: readonly NvidiaVgpuType[]): string {
+function formatCreatableTypes(types: readonly NvidiaVgpuType[]): string {
   const lines = [CREATABLE_HEADER, ...types.map((type) => `${String(type.id).padEnd(6)}: ${type.name}`)];
   return `${lines.join('\n')}\n`;
 }
@@ -29,8 +29,7 @@ export function addVendorVfioFiles(vf: PciFunction, state: GpuVgpuState, kernel:
   const dir = `${vf.path}/nvidia`;
   const key = vf.address;
   const current = (): NvidiaVgpuType | undefined => state.active.get(key);
-  // The VF's placement slot: how many vGPUs the GPU held when this one was set.
-  let placement = 0;
+  const slots = slotsOf(state);
   let params = '';
 
   tree.attr(`${dir}/creatable_vgpu_types`, {
@@ -47,6 +46,7 @@ export function addVendorVfioFiles(vf: PciFunction, state: GpuVgpuState, kernel:
       const set = current();
       if (id === 0) {
         if (set !== undefined) releaseVgpu(state, key);
+        slots.delete(key);
         return data.length;
       }
       // Choices (NVIDIA's errnos are undocumented): a VF that already hosts a vGPU → EBUSY,
@@ -54,7 +54,7 @@ export function addVendorVfioFiles(vf: PciFunction, state: GpuVgpuState, kernel:
       if (set !== undefined) fail('EBUSY', 'VF already hosts a vGPU');
       const type = state.types.find((t) => t.id === id);
       if (type === undefined || availableOf(state, type) === 0) fail('EINVAL', `vGPU type ${id} not creatable`);
-      placement = state.active.size;
+      slots.set(key, lowestFreeSlot(slots));
       reserveVgpu(state, key, type);
       return data.length;
     },
@@ -72,9 +72,12 @@ export function addVendorVfioFiles(vf: PciFunction, state: GpuVgpuState, kernel:
   };
   // Time-sliced vGPUs are not in a MIG GPU instance.
   whenSet(`${dir}/gpu_instance_id`, () => '-1\n');
-  // Placement in framebuffer units of the type's size, counted from 0; in mixed-size mode the
-  // start of its framebuffer range in GiB (heterogeneous placement).
-  whenSet(`${dir}/placement_id`, (type) => `${placementOf(state, key) ?? placement * (type.framebufferMiB / 1024)}\n`);
+  // Placement in framebuffer units of the type's size, counted from 0 (the lowest free slot); in
+  // mixed-size mode the start of its framebuffer range in GiB (heterogeneous placement).
+  whenSet(
+    `${dir}/placement_id`,
+    (type) => `${placementOf(state, key) ?? (slots.get(key) ?? 0) * (type.framebufferMiB / 1024)}\n`,
+  );
   tree.attr(`${dir}/vgpu_params`, {
     mode: 0o644,
     show: () => {
@@ -91,6 +94,31 @@ export function addVendorVfioFiles(vf: PciFunction, state: GpuVgpuState, kernel:
 
 /** Removes the VF's vGPU and its nvidia/ directory (driver unbind or VF removal). */
 export function removeVendorVfioFiles(vf: PciFunction, state: GpuVgpuState | undefined, tree: Kernfs): void {
-  if (state !== undefined) releaseVgpu(state, vf.address);
+  if (state !== undefined) {
+    releaseVgpu(state, vf.address);
+    slotsOf(state).delete(vf.address);
+  }
   tree.remove(`${vf.path}/nvidia`);
+}
+
+/**
+ * Placement slots by VF, per GPU. A new vGPU takes the lowest free slot (in units of its
+ * framebuffer size), so one removed and set again lands where it was.
+ */
+const SLOTS = new WeakMap<GpuVgpuState, Map<string, number>>();
+
+function slotsOf(state: GpuVgpuState): Map<string, number> {
+  let slots = SLOTS.get(state);
+  if (slots === undefined) {
+    slots = new Map();
+    SLOTS.set(state, slots);
+  }
+  return slots;
+}
+
+function lowestFreeSlot(slots: Map<string, number>): number {
+  const used = new Set(slots.values());
+  let slot = 0;
+  while (used.has(slot)) slot++;
+  return slot;
 }

@@ -17,7 +17,7 @@ export interface RegistrationClient extends grpc.Client {
   
 }
 
-export interface RegistrationHandlers extends grpc.UntypedServiceImplementation {
+interface RegistrationHandlers extends grpc.UntypedServiceImplementation {
   Register: grpc.handleUnaryCall<_v1beta1_RegisterRequest__Output, _v1beta1_Empty>;
   
 }
