@@ -43,9 +43,11 @@ await build({
   target: 'node20',
   // Chunks sit beside main.js: code that locates bin/vgpuctl from import.meta.url keeps its depth.
   chunkNames: '[name]-[hash]',
-  // commander is CommonJS; its require() of Node built-ins needs a real require in ESM.
+  // commander is CommonJS; its require() of Node built-ins needs a real require in ESM. The
+  // banner goes into every chunk, and createRequire costs about a millisecond each (it builds
+  // the node_modules search paths), so each chunk creates its require on first use.
   banner: {
-    js: "import { createRequire as __vgpuctlRequire } from 'node:module';\nconst require = __vgpuctlRequire(import.meta.url);",
+    js: "import { createRequire as __vgpuctlCreateRequire } from 'node:module';\nlet __vgpuctlRequire;\nconst require = function (id) { return (__vgpuctlRequire ??= __vgpuctlCreateRequire(import.meta.url))(id); };",
   },
   plugins: [lazyChildProcess],
   legalComments: 'none',

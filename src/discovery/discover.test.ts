@@ -4,11 +4,11 @@ import { fixturePciIds, tempDir } from '../../test/helpers/fixtures.ts';
 import type { PciIds } from '../core/pci-ids.ts';
 import { EmulatedHost } from '../emulator/emulated-host.ts';
 import { EmulatedKernel } from '../emulator/kernel.ts';
-import { resolveScenario } from '../emulator/scenario/load.ts';
+import { builtinScenarioNames, resolveScenario } from '../emulator/scenario/load.ts';
 import { writeTreeTo } from '../emulator/write-tree.ts';
 import { FsHost } from '../host/fs-host.ts';
 import { discover } from './discover.ts';
-import type { Gpu, Inventory } from './inventory.ts';
+import { type Gpu, Inventory } from './inventory.ts';
 
 let ids: PciIds;
 before(async () => {
@@ -214,6 +214,26 @@ describe('discover() on the other built-in scenarios', () => {
     const instances = inventory.gpus.reduce((n, g) => n + (g.mdev?.instances.length ?? 0), 0);
     assert.equal(instances, 512);
   });
+});
+
+describe('discover() output against the Inventory schema', () => {
+  // discover() builds its result to the schema without parsing it at run time: the schema must
+  // accept every built-in host's inventory as it is, with the same keys in the same order
+  // (JSON output is printed from it), in every scope a command asks for.
+  for (const name of builtinScenarioNames()) {
+    test(`${name}: the schema accepts the inventory unchanged`, async () => {
+      const kernel = EmulatedKernel.boot(resolveScenario({ name }));
+      const host = new EmulatedHost(kernel);
+      for (const options of [
+        {},
+        { deviceUsers: false, iommuGroups: false, pciDetails: false, otherFunctions: false, instances: 'ids' as const },
+        { scope: { types: { inUse: [] } } },
+      ]) {
+        const inventory = await discover(host, { pciIds: ids, ...options });
+        assert.equal(JSON.stringify(Inventory.parse(inventory)), JSON.stringify(inventory));
+      }
+    });
+  }
 });
 
 describe('discover() through the real-filesystem adapter', () => {

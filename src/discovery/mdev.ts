@@ -51,7 +51,7 @@ async function readType(
   // Scoped: list the instances first, then read the attributes only of a type in use.
   const known = wanted === undefined ? undefined : await sysfs.list(`${dir}/devices`);
   if (known !== undefined && known.length === 0 && wanted?.(id) !== true) {
-    return { ...UNREAD_TYPE, id, instances: known };
+    return { id, ...UNREAD_TYPE, instances: known };
   }
   const [name, description, deviceApi, available, devices] = await Promise.all([
     sysfs.text(`${dir}/name`),

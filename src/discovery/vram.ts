@@ -1,6 +1,6 @@
 import { isPciAddress } from '../core/pci-address.ts';
 import { parseVramInfo, type VramInfo } from '../core/sysfs-formats.ts';
-import { type NvidiaSmiLog, parseNvidiaSmiXml } from '../formats/nvidia-smi-xml.ts';
+import type { NvidiaSmiLog } from '../formats/nvidia-smi-xml.ts';
 import { isHostError } from '../host/host-port.ts';
 import type { SysfsReader } from './sysfs-reader.ts';
 
@@ -9,6 +9,9 @@ export async function queryNvidiaSmi(sysfs: SysfsReader): Promise<NvidiaSmiLog |
   try {
     const result = await sysfs.host.exec('nvidia-smi', ['-q', '-x']);
     if (result.status !== 0) return null;
+    // Loaded only when nvidia-smi answered: the XML parser is a large part of the CLI's code,
+    // and hosts without the NVIDIA driver (and trees read through --root) never need it.
+    const { parseNvidiaSmiXml } = await import('../formats/nvidia-smi-xml.ts');
     return parseNvidiaSmiXml(result.stdout);
   } catch (error) {
     if (isHostError(error) || error instanceof SyntaxError) return null;

@@ -34,7 +34,7 @@ export class EmulatedHost implements HostPort {
   }
 
   async readText(path: string): Promise<string> {
-    return (await this.read(path)).toString('utf8');
+    return this.io('read', path, () => this.kernel.readText(path, this.ctx));
   }
 
   async write(path: string, data: string | Uint8Array): Promise<number> {

@@ -26,7 +26,7 @@ import { KERN, KernelLog, kmsgReader, kmsgWrite } from './kernel-log.ts';
 import { fail, KernelErrno } from './kernfs/errno-error.ts';
 import type { AccessContext } from './kernfs/nodes.ts';
 import { ROOT_CONTEXT } from './kernfs/nodes.ts';
-import { checkOpen, Kernfs, readNode, writeNode } from './kernfs/tree.ts';
+import { checkOpen, Kernfs, readNode, readNodeText, writeNode } from './kernfs/tree.ts';
 import { createMdevCore } from './mdev/mdev-core.ts';
 import { markLoaded, publishModules } from './modules.ts';
 import {
@@ -288,6 +288,11 @@ export class EmulatedKernel {
   /** Reads a file as `ctx` would with open(2)+read(2); throws KernelErrno. */
   read(path: string, ctx: AccessContext = ROOT_CONTEXT): Buffer {
     return readNode(this.tree.lookup(path, true), ctx);
+  }
+
+  /** {@link read} as text. */
+  readText(path: string, ctx: AccessContext = ROOT_CONTEXT): string {
+    return readNodeText(this.tree.lookup(path, true), ctx);
   }
 
   /** One write(2) (at `offset`, which only binary attributes see): exactly one store(); throws KernelErrno. */

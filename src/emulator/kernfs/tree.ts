@@ -33,6 +33,14 @@ export class Kernfs {
   private nextIno = 1;
   private readonly listeners = new Set<(event: TreeEvent) => void>();
   private clock = 0;
+  /**
+   * Directories already resolved, by the path that named them (links followed), and the
+   * readlink text of links: discovery walks the same deep, link-crossing prefixes thousands of
+   * times. Both are dropped on any change of the tree's shape (add, remove, a directory touched
+   * after a rename), so a lookup never sees a stale answer; failures are never cached.
+   */
+  private readonly dirCache = new Map<string, DirNode>();
+  private readonly linkTextCache = new Map<LinkNode, string>();
 
   constructor() {
     this.root = this.makeDir('', null, 0o755, 'tmpfs');
@@ -152,6 +160,8 @@ export class Kernfs {
 
   /** Marks an attribute or file as changed (its content is produced anew on the next open). */
   touch(node: Node): void {
+    // A directory is touched after its entries change in place (the FUSE server's rename).
+    if (node.kind === 'dir') this.shapeChanged();
     node.mtimeMs = this.tick();
     if (node.parent !== null) this.emit({ type: 'change', node, parent: node.parent });
   }
@@ -187,8 +197,13 @@ export class Kernfs {
 
   /** readlink(2): the link's target relative to the link's own directory, as sysfs stores it. */
   readlink(node: LinkNode): string {
-    const from = node.parent === null ? '/' : this.pathOf(node.parent);
-    return posix.relative(from, node.target) || '.';
+    let text = this.linkTextCache.get(node);
+    if (text === undefined) {
+      const from = node.parent === null ? '/' : this.pathOf(node.parent);
+      text = posix.relative(from, node.target) || '.';
+      this.linkTextCache.set(node, text);
+    }
+    return text;
   }
 
   /** The canonical path of `path` with every symlink resolved. */
@@ -200,6 +215,30 @@ export class Kernfs {
   private walk(path: string, follow: boolean, depth: number, quiet: true): Node | undefined;
   private walk(path: string, follow: boolean, depth: number, quiet = false): Node | undefined {
     if (!path.startsWith('/')) fail('EINVAL', `relative path ${path}`);
+    // The directory part from the cache, then the last component as the loop below does it.
+    const slash = path.lastIndexOf('/');
+    const last = path.slice(slash + 1);
+    if (slash > 0 && last !== '' && last !== '.' && last !== '..') {
+      const dirPath = path.slice(0, slash);
+      let dir = this.dirCache.get(dirPath);
+      if (dir === undefined) {
+        const found = this.walkComponents(dirPath, true, depth, true);
+        if (found?.kind === 'dir') {
+          dir = found;
+          this.dirCache.set(dirPath, found);
+        }
+      }
+      if (dir !== undefined) {
+        let node = dir.children.get(last);
+        if (node === undefined) return quiet ? undefined : fail('ENOENT', path);
+        if (follow && node.kind === 'link') node = this.followLink(node, depth);
+        return node;
+      }
+    }
+    return this.walkComponents(path, follow, depth, quiet);
+  }
+
+  private walkComponents(path: string, follow: boolean, depth: number, quiet: boolean): Node | undefined {
     let node: Node = this.root;
     // The components of `path` as splitPath() gives them, without building the array: every
     // host read walks a path, and discovery makes thousands.
@@ -256,6 +295,7 @@ export class Kernfs {
   }
 
   private attach(dir: DirNode, node: Node): void {
+    this.shapeChanged();
     dir.children.set(node.name, node);
     dir.mtimeMs = this.tick();
     this.emit({ type: 'add', node, parent: dir });
@@ -264,10 +304,16 @@ export class Kernfs {
   private detach(node: Node): void {
     const dir = node.parent;
     if (dir === null) return;
+    this.shapeChanged();
     if (node.kind === 'dir') for (const child of [...node.children.values()]) this.detach(child);
     dir.children.delete(node.name);
     dir.mtimeMs = this.tick();
     this.emit({ type: 'remove', node, parent: dir });
+  }
+
+  private shapeChanged(): void {
+    if (this.dirCache.size > 0) this.dirCache.clear();
+    if (this.linkTextCache.size > 0) this.linkTextCache.clear();
   }
 
   private emit(event: TreeEvent): void {
@@ -318,6 +364,14 @@ export function readNode(node: Node, ctx: AccessContext): Buffer {
     default:
       fail('EINVAL');
   }
+}
+
+/** {@link readNode} decoded as UTF-8, without copying an attribute's text through a buffer. */
+export function readNodeText(node: Node, ctx: AccessContext): string {
+  if (node.kind !== 'attr') return readNode(node, ctx).toString('utf8');
+  checkOpen(node, 'read', ctx);
+  const shown = (node.show as NonNullable<AttrNode['show']>)(ctx);
+  return typeof shown === 'string' ? shown : Buffer.from(shown).toString('utf8');
 }
 
 /**

@@ -5,7 +5,12 @@
 import { profileByName } from '../../catalog/index.ts';
 import { VgpuctlError } from '../../core/errors.ts';
 import type { Inventory } from '../../discovery/inventory.ts';
-import { gpusFromInventory, planPlacement, type RuleId, type Suggestion } from '../../planner/index.ts';
+// The planner's files themselves, not its index: the index also exports the fleet parser,
+// whose schema would load zod into every create and define.
+import type { Suggestion } from '../../planner/explain.ts';
+import { gpusFromInventory } from '../../planner/gpu-model.ts';
+import { planPlacement } from '../../planner/plan.ts';
+import type { RuleId } from '../../planner/rules.ts';
 
 /** What the planner says about placing `count` vGPUs of the type named `typeName` (optionally on one GPU). */
 function plannerAdvice(

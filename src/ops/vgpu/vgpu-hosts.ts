@@ -114,8 +114,23 @@ export function liveFramebufferSizes(host: VgpuHost): number[] {
 
 /** Orders type ids naturally: `nvidia-63` before `nvidia-222`. */
 export function compareTypeIds(a: string, b: string): number {
-  return TYPE_ID_ORDER.compare(a, b);
+  // Ids of one family (`nvidia-<n>`, `mtty-<n>`) share their text before a trailing number:
+  // compared by that number, which is what the collator does with an equal prefix. Anything
+  // else (and equal numbers written differently) goes to the collator.
+  const x = TRAILING_NUMBER.exec(a);
+  const y = TRAILING_NUMBER.exec(b);
+  if (x !== null && y !== null && x[1] === y[1]) {
+    const d = Number(x[2]) - Number(y[2]);
+    if (d !== 0) return d;
+  }
+  typeIdOrder ??= new Intl.Collator('en', { numeric: true });
+  return typeIdOrder.compare(a, b);
 }
 
-/** The order of `localeCompare(b, 'en', { numeric: true })`, built once: localeCompare builds a collator per call. */
-const TYPE_ID_ORDER = new Intl.Collator('en', { numeric: true });
+const TRAILING_NUMBER = /^(\D*)(\d{1,15})$/;
+
+/**
+ * The order of `localeCompare(b, 'en', { numeric: true })`, built once and only when needed:
+ * localeCompare builds a collator per call, and building one costs milliseconds (ICU data).
+ */
+let typeIdOrder: Intl.Collator | undefined;
