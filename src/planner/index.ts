@@ -1,7 +1,5 @@
 /** The capacity planner: pure `(inventories, wants) → placement | reasons`. */
-export type { Suggestion } from './explain.ts';
 export { gpusOfFleet, parseFleet } from './fleet.ts';
 export { gpusFromInventory } from './gpu-model.ts';
 export { type Placement, type PlanResult, planPlacement } from './plan.ts';
-export type { RuleId } from './rules.ts';
 export { parseWants, resolveWants } from './want.ts';

@@ -11,7 +11,7 @@ function* walk(node: Node): Generator<Node> {
 }
 
 test('no node of a booted scale host is stamped later than the clock', () => {
-  const kernel = EmulatedKernel.boot(resolveScenario({ name: 'big:gpus=8,instances=512' }));
+  const kernel = EmulatedKernel.boot(resolveScenario({ name: 'big:gpus=32,instances=512' }));
   const now = Date.now();
   let nodes = 0;
   for (const node of walk(kernel.tree.root)) {

@@ -1,5 +1,5 @@
 /**
- * Resolving a scenario: a built-in name (`lab`, `big:gpus=16,instances=2048`) or a TOML
+ * Resolving a scenario: a built-in name (`lab`, `big:gpus=128,instances=2048`) or a TOML
  * file's text, validated by the schema and by semantic checks (addresses, models, vGPU
  * modes, mdev types), with messages that point at the line or field at fault.
  */
