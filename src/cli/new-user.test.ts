@@ -190,9 +190,10 @@ describe('paths', () => {
   test('a system call failing on a user path reports the path and errno, not a bug', async () => {
     const file = join(work.dir, 'state-file');
     await writeFile(file, 'x');
-    const run = await runCli(['list', '--emulate'], { XDG_STATE_HOME: file });
+    // An empty VGPUCTL_STATE_DIR counts as unset, so XDG_STATE_HOME decides.
+    const run = await runCli(['list', '--emulate'], { XDG_STATE_HOME: file, VGPUCTL_STATE_DIR: '' });
     assert.equal(run.status, 5, run.stderr);
-    assert.match(run.stderr, /^error: Cannot mkdir ".*\/state-file\/vgpuctl": ENOTDIR \(not a directory\)/);
+    assert.match(run.stderr, /^error: Cannot use emulated host state directory ".*\/state-file\/vgpuctl": .*ENOTDIR/);
     assert.doesNotMatch(run.stderr, /INTERNAL|bug in vgpuctl/);
     const under = await cli('emulate', 'write-tree', join(file, 'tree'));
     assert.equal(under.status, 2, under.stderr);
@@ -258,8 +259,11 @@ describe('a mount server holding the host', () => {
   test('other commands say so at once, with --root MOUNT as the way in', async () => {
     const dir = join(work.dir, 'held');
     await mkdir(dir);
-    // The lock file a running `emulate mount` leaves: its pid (this live process) and mount point.
-    await writeFile(join(dir, 'emulate-lab.json.lock'), `${process.pid}\nmount /mnt/lab\n`);
+    // The lock a running `emulate mount` holds: its owner (this live process) and mount point.
+    const lock = join(dir, 'emulate-lab.json.lock');
+    await mkdir(lock);
+    await writeFile(join(lock, 'owner'), `${process.pid}\n`);
+    await writeFile(join(lock, 'mount'), '/mnt/lab\n');
     const run = await runCli(['vgpus', '--emulate'], { VGPUCTL_STATE_DIR: dir });
     assert.equal(run.status, 4, run.stderr);
     assert.match(run.stderr, /serves it at \/mnt\/lab/);
