@@ -230,3 +230,26 @@ describe('bad input: one clear error, a hint with the alternatives, a fixed exit
     });
   }
 });
+
+describe('select refuses a vGPU type with the capacity planner’s words', () => {
+  test('an L40S profile before VFs are enabled: the rule and the change that plan names', async () => {
+    const select = await cli('--emulate', 'lab', '--json', 'select', '--gpu-mode', 'mdev', '--mdev-type', 'L40S-4Q');
+    assert.equal(select.status, 3, select.stderr);
+    const { error } = JSON.parse(select.stderr) as {
+      error: { code: string; hint: string; details: { rules: string[] } };
+    };
+    const plan = await cli('--emulate', 'lab', '--json', 'plan', '--want', 'L40S-4Q:1');
+    assert.equal(plan.status, 4, plan.stderr);
+    const unplaced = (
+      JSON.parse(plan.stdout) as {
+        unplaced: { reasons: { rule: string }[]; suggestions: { command: string }[] }[];
+      }
+    ).unplaced[0];
+    assert.ok(unplaced !== undefined);
+    assert.deepEqual(
+      error.details.rules,
+      unplaced.reasons.map((r) => r.rule),
+    );
+    assert.ok(error.hint.includes(unplaced.suggestions[0]?.command ?? 'no suggestion'), error.hint);
+  });
+});

@@ -12,6 +12,7 @@ import { GpuManager } from '../../manager/gpu-manager.ts';
 import { parseGpuMode } from '../../manager/modes.ts';
 import type { SoftwareApiChoice } from '../../manager/scan-software.ts';
 import { deviceFilter, type SelectRequest } from '../../manager/select.ts';
+import { withPlannerAdvice } from '../../ops/vgpu/planner-advice.ts';
 import { qemuDeviceArgs, shellJoin } from '../../vmconfig/qemu.ts';
 import { renderVmConfig, type VmConfigFormat, vmConfigNotes } from '../../vmconfig/render.ts';
 import type { CommandResult } from '../command-result.ts';
@@ -78,6 +79,22 @@ function selectRequestOf(options: SelectOptions): SelectRequest {
   };
 }
 
+/**
+ * Selects as asked; a vGPU type that nothing on the host can take now is refused with what
+ * the capacity planner says about it (the rule, and the smallest change that makes room), as
+ * `create` and `vgpuctl plan` say it.
+ */
+function selectWithPlannerAdvice(manager: GpuManager, options: SelectOptions) {
+  try {
+    return manager.select(selectRequestOf(options));
+  } catch (error) {
+    const refused =
+      error instanceof VgpuctlError && (error.code === 'GPU_MODE_UNAVAILABLE' || error.code === 'VGPU_TYPE_NOT_FOUND');
+    if (!refused || options.mdevType === undefined) throw error;
+    throw withPlannerAdvice(error, manager.inventory, options.mdevType, 1);
+  }
+}
+
 /** Runs `vgpuctl select`. */
 export async function selectCommand(context: CommandContext, options: SelectOptions): Promise<CommandResult> {
   const output = parseChoice(options.output ?? 'text', OUTPUTS, '--output');
@@ -94,7 +111,7 @@ export async function selectCommand(context: CommandContext, options: SelectOpti
 
   if (options.list === true) return listCandidates(manager, options);
 
-  const selection = manager.select(selectRequestOf(options));
+  const selection = selectWithPlannerAdvice(manager, options);
   const preview = manager.preview(vgpuUuid === undefined ? {} : { mdevUuid: vgpuUuid });
   const apply = options.apply === true && !context.dryRun;
   const init = apply ? await manager.initialize(vgpuUuid === undefined ? {} : { mdevUuid: vgpuUuid }) : undefined;
