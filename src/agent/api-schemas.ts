@@ -4,10 +4,10 @@
  * refused rather than ignored.
  */
 import { z } from '@hono/zod-openapi';
-import { Gpu, HostFacts, IommuGroupInfo, VirtualFunction } from '../discovery/inventory.ts';
+import { Gpu, HostFacts, Inventory, IommuGroupInfo, VirtualFunction } from '../discovery/inventory.ts';
 import { NumberedEvent } from '../model/events.ts';
 
-export { Gpu, HostFacts, IommuGroupInfo, NumberedEvent };
+export { Gpu, HostFacts, Inventory, IommuGroupInfo, NumberedEvent };
 
 export const ApiError = z
   .object({

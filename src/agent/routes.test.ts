@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Inventory } from '../discovery/inventory.ts';
 import { ADMIN_TOKEN, bearer, jsonBody, READ_TOKEN, testAgent } from './_test-agent.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes, read field by field
@@ -38,6 +39,15 @@ describe('read routes', () => {
     assert.deepEqual([missing.status, missing.body.error.code], [404, 'DEVICE_NOT_FOUND']);
     const bad = await get('/v1/gpus/not-an-address');
     assert.deepEqual([bad.status, bad.body.error.code], [400, 'INVALID_PCI_ADDRESS']);
+  });
+
+  test('GET /v1/inventory is the host as list --json prints it', async () => {
+    const { status, body } = await get('/v1/inventory');
+    assert.equal(status, 200);
+    assert.equal(body.schemaVersion, 1);
+    assert.equal(body.host.source, 'emulated host "lab"');
+    assert.equal(body.gpus.length, 5);
+    assert.ok(Inventory.safeParse(body).success);
   });
 
   test('path-like names are refused before they reach a path', async () => {
@@ -222,7 +232,7 @@ describe('authentication and authorization over TCP', () => {
   };
 
   test('no token or a wrong token: 401 on every route, including metrics, events and the dashboard', async () => {
-    for (const path of ['/v1/gpus', '/metrics', '/v1/events', '/', '/openapi.json']) {
+    for (const path of ['/v1/gpus', '/v1/inventory', '/metrics', '/v1/events', '/', '/openapi.json']) {
       const none = await tcp(path);
       assert.equal(none.status, 401, path);
       assert.equal(JSON.parse(none.body).error.code, 'UNAUTHORIZED');
@@ -233,6 +243,7 @@ describe('authentication and authorization over TCP', () => {
 
   test('a read token reads but may not mutate; an admin token may', async () => {
     assert.equal((await tcp('/v1/gpus', { headers: bearer(READ_TOKEN) })).status, 200);
+    assert.equal((await tcp('/v1/inventory', { headers: bearer(READ_TOKEN) })).status, 200);
     const refused = await tcp('/v1/vgpus', jsonBody('POST', { type: 'nvidia-222', dryRun: true }, bearer(READ_TOKEN)));
     assert.equal(refused.status, 403);
     assert.equal(JSON.parse(refused.body).error.code, 'FORBIDDEN');

@@ -223,5 +223,19 @@ describe('bad input', () => {
     const inventory = await discover(emulated('lab').host, { deviceUsers: false });
     const fleet = parseFleet(JSON.stringify([inventory, inventory]), 'f.json');
     assert.equal(fleet.length, 2);
+    const agents = parseFleet(
+      '[{"agent": "http://10.0.0.2:8080", "tokenFile": "/t"}, {"agent": "unix:/run/a.sock"}]',
+      'f',
+    );
+    assert.deepEqual(agents, [
+      { agent: { agent: 'http://10.0.0.2:8080', tokenFile: '/t' } },
+      { agent: { agent: 'unix:/run/a.sock' } },
+    ]);
+    for (const bad of ['[{"agent": "ftp://x"}]', '[{"agent": "unix:/a", "token": "x"}]', '[{"agent": 1}]'])
+      assert.equal(
+        codeOf(() => parseFleet(bad, 'f.json')),
+        'FLEET_INVALID',
+        bad,
+      );
   });
 });

@@ -13,6 +13,7 @@ import {
   Gpu,
   Health,
   HostFacts,
+  Inventory,
   IommuGroupInfo,
   SelectBody,
   Sriov,
@@ -63,6 +64,18 @@ export function readRoutes(app: OpenAPIHono, services: AgentServices): void {
       responses: { 200: json(HostFacts, 'Kernel, IOMMU, VFIO, mdev and KVM facts'), ...READ_ERRORS },
     }),
     (c) => c.json(model.state.inventory.host, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/inventory',
+      tags: ['host'],
+      description:
+        'The host as `vgpuctl list --json` prints it (schemaVersion 1), from the live model: what `vgpuctl plan --fleet` reads from an agent. The model does not walk every IOMMU group (GET /v1/iommu-groups does) and reads only the UUID and type of each mdev instance.',
+      responses: { 200: json(Inventory, 'The inventory of the host'), ...READ_ERRORS },
+    }),
+    (c) => c.json(model.state.inventory, 200),
   );
 
   app.openapi(

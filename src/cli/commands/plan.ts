@@ -13,6 +13,7 @@ import {
 } from '../../planner/index.ts';
 import type { CommandResult } from '../command-result.ts';
 import type { CommandContext } from '../context.ts';
+import { agentInventory } from '../fleet-agents.ts';
 import { renderPlanResult } from '../render/plan-text.ts';
 
 /** Exit status of `plan` when the request does not fit (the "no capacity" class). */
@@ -30,7 +31,7 @@ export async function planCommand(context: CommandContext, want: string): Promis
   return result(planPlacement(gpusFromInventory(inventory, inventory.host.source), wants));
 }
 
-/** Plans `want` across the hosts of a fleet file. */
+/** Plans `want` across the hosts of a fleet file (inventories, and agents asked for theirs). */
 export async function planFleetCommand(file: string, want: string): Promise<CommandResult<PlanResult>> {
   const wants = resolveWants(parseWants(want));
   let text: string;
@@ -46,7 +47,11 @@ export async function planFleetCommand(file: string, want: string): Promise<Comm
       },
     );
   }
-  return result(planPlacement(gpusOfFleet(parseFleet(text, file)), wants));
+  const entries = parseFleet(text, file);
+  const inventories = await Promise.all(
+    entries.map((entry, index) => ('agent' in entry ? agentInventory(file, index, entry.agent) : entry.inventory)),
+  );
+  return result(planPlacement(gpusOfFleet(inventories), wants));
 }
 
 function result(plan: PlanResult): CommandResult<PlanResult> {
