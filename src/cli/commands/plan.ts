@@ -49,7 +49,9 @@ export async function planFleetCommand(file: string, want: string): Promise<Comm
   }
   const entries = parseFleet(text, file);
   const inventories = await Promise.all(
-    entries.map((entry, index) => ('agent' in entry ? agentInventory(file, index, entry.agent) : entry.inventory)),
+    entries.map((entry, index) =>
+      'agent' in entry ? agentInventory(file, index, entry.agent) : Promise.resolve(entry.inventory),
+    ),
   );
   return result(planPlacement(gpusOfFleet(inventories), wants));
 }
